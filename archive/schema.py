@@ -1,0 +1,176 @@
+"""The archive's schema, created and migrated by code.
+
+Migrations are small functions, applied in order and recorded in ``_migrations``; the number
+applied is also ``PRAGMA user_version``. Migrations add, never drop: an archive is a record of
+what portals said, and no upgrade may lose any of it. A database whose version is newer than
+this code knows is refused rather than touched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+
+import sqlite_utils
+
+VIETNAM = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = []
+
+
+class SchemaError(RuntimeError):
+    """The file is not an archive this version can use."""
+
+
+def now() -> str:
+    """The current time as stored in the archive: ISO 8601, seconds, Vietnam's +07:00."""
+    return datetime.now(VIETNAM).isoformat(timespec="seconds")
+
+
+def migration(fn: Callable[[sqlite_utils.Database], None]) -> Callable[[sqlite_utils.Database], None]:
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+@migration
+def m001_initial(db: sqlite_utils.Database) -> None:
+    _statements(
+        db,
+        """
+        CREATE TABLE sites (
+            domain TEXT PRIMARY KEY,
+            name TEXT, province TEXT, province_before_2025 TEXT, level TEXT, family TEXT,
+            start_urls TEXT, status TEXT, successor TEXT, source TEXT, confirmed TEXT
+        );
+        CREATE TABLE crawl_runs (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL,
+            seeds TEXT,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL DEFAULT 'running',
+            pages INTEGER NOT NULL DEFAULT 0,
+            articles_new INTEGER NOT NULL DEFAULT 0,
+            articles_changed INTEGER NOT NULL DEFAULT 0,
+            articles_unchanged INTEGER NOT NULL DEFAULT 0,
+            errors INTEGER NOT NULL DEFAULT 0,
+            error_kinds TEXT,
+            bytes INTEGER NOT NULL DEFAULT 0,
+            warc_files TEXT,
+            settings TEXT,
+            software TEXT
+        );
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            site TEXT NOT NULL,
+            family TEXT,
+            title TEXT,
+            date TEXT,
+            updated TEXT,
+            summary TEXT,
+            body TEXT,
+            source_text TEXT,
+            source_publisher TEXT,
+            source_author TEXT,
+            views INTEGER,
+            content_hash TEXT NOT NULL,
+            versions INTEGER NOT NULL DEFAULT 1,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            last_changed TEXT NOT NULL,
+            last_run_id INTEGER REFERENCES crawl_runs(id)
+        );
+        CREATE INDEX articles_site_date ON articles(site, date);
+        CREATE INDEX articles_date ON articles(date);
+        CREATE TABLE article_versions (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            version INTEGER NOT NULL,
+            content_hash TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            crawl_run_id INTEGER REFERENCES crawl_runs(id),
+            fetched_url TEXT,
+            http_status INTEGER,
+            record TEXT NOT NULL,
+            warc_file TEXT,
+            warc_offset INTEGER,
+            warc_record_id TEXT,
+            payload_digest TEXT,
+            UNIQUE (article_id, version)
+        );
+        CREATE TABLE visitor_stats (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL,
+            observed_at TEXT NOT NULL,
+            crawl_run_id INTEGER REFERENCES crawl_runs(id),
+            url TEXT,
+            total INTEGER, online INTEGER, today INTEGER, yesterday INTEGER,
+            this_week INTEGER, last_week INTEGER, this_month INTEGER, last_month INTEGER,
+            this_year INTEGER,
+            UNIQUE (crawl_run_id, site)
+        );
+        CREATE INDEX visitor_stats_site ON visitor_stats(site, observed_at);
+        -- Folded copies (lower-case, no diacritics, đ→d) of title, summary and body; rowid = articles.id.
+        CREATE VIRTUAL TABLE articles_fts USING fts5(
+            title, summary, body, tokenize = 'unicode61 remove_diacritics 2'
+        );
+        """,
+    )
+
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _statements(db: sqlite_utils.Database, script: str) -> None:
+    """Run a script statement by statement (``executescript`` would commit mid-migration)."""
+    lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
+    for statement in "\n".join(lines).split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """One write transaction (BEGIN IMMEDIATE … COMMIT), rolled back on any error."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply the migrations this database lacks; return how many were applied."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise SchemaError(
+            f"this archive has schema version {version}, newer than this portal-archive knows "
+            f"({len(MIGRATIONS)}); upgrade portal-archive to use it"
+        )
+    if version == len(MIGRATIONS):
+        return 0
+    if version == 0 and _has_foreign_tables(db):
+        raise SchemaError("this SQLite file is not a portal-archive archive (it has other tables)")
+    applied = 0
+    for number, (name, fn) in enumerate(MIGRATIONS, start=1):
+        if number <= version:
+            continue
+        with transaction(db):  # each migration is one transaction, recorded with its number
+            db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+            fn(db)
+            db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", [name, now()])
+            db.execute(f"PRAGMA user_version = {number}")
+        applied += 1
+    return applied
+
+
+def _has_foreign_tables(db: sqlite_utils.Database) -> bool:
+    try:
+        names = set(db.table_names())
+    except sqlite3.DatabaseError as exc:
+        raise SchemaError(f"not a SQLite database ({exc})") from None
+    return bool(names - {"_migrations"})

@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Set up portal-archive in a local virtualenv (.venv) and run it.
+
+    python3 bootstrap.py demo      # install, then `portal-archive demo`
+    python3 bootstrap.py test      # install with test dependencies, then the whole test suite
+    python3 bootstrap.py run ARGS  # install, then `portal-archive ARGS`
+
+Needs only Python 3.11+ with venv and pip. The install is redone only when pyproject.toml
+changes. Extra arguments go to the command (`bootstrap.py test -k golden`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def ensure_installed(extras: str) -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 (this script may well be started by an older Python)
+        sys.exit(f"portal-archive needs Python 3.11 or newer (this is {sys.version.split()[0]})")
+    if not PYTHON.exists():
+        print(f"creating virtualenv {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / ".portal-archive-installed"
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted:
+        return
+    print(f"installing portal-archive{extras} into {VENV}", flush=True)
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f".{extras}"], check=True, cwd=ROOT)
+    stamp.write_text(wanted)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("demo", "test", "run"):
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    if command == "test":
+        ensure_installed("[test]")
+        return subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
+    ensure_installed("[test]")
+    args = ["demo", *rest] if command == "demo" else rest
+    return subprocess.call([str(BIN / "portal-archive"), *args])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

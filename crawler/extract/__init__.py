@@ -1,0 +1,107 @@
+"""The extraction library: ``extract(html, url, profile=None) -> Record``.
+
+A pure function over a page's bytes (or text) and URL, used alike by the spider, by
+``portal-archive extract`` and by re-extraction from WARC files. It never touches the network
+or the database, and never raises on malformed input: what it cannot read is left empty and
+named in ``Record.warnings``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from ..profiles import PortalProfile, detect_profile, profile_for_host
+from ..urls import canonicalize, host_of, site_of
+from .article import read_article
+from .attribution import Source
+from .dom import Document, parse
+from .encoding import decode
+from .record import VISITOR_KEYS, Attachment, Record
+
+__all__ = ["VISITOR_KEYS", "Attachment", "Page", "Record", "Source", "analyse", "extract"]
+
+_MIN_ARTICLE_BODY = 120  # characters: shorter bodies are notices or navigation pages
+
+
+@dataclass
+class Page:
+    """Everything the crawler needs from one fetched page, from a single parse."""
+
+    url: str  # canonical
+    profile: PortalProfile | None
+    record: Record
+    is_article: bool
+    links: list[tuple[str, str]] = field(default_factory=list)  # (absolute URL, link text)
+
+
+def _resolve_profile(url: str, text: str, profile: PortalProfile | None) -> PortalProfile | None:
+    return profile or profile_for_host(host_of(url)) or detect_profile(text)
+
+
+def analyse(
+    html: bytes | str,
+    url: str,
+    profile: PortalProfile | None = None,
+    *,
+    content_type: str | None = None,
+) -> Page:
+    """Parse a page once and return its record, whether it is an article, and its links."""
+    text, _encoding = decode(html, content_type)
+    profile = _resolve_profile(url, text, profile)
+    doc = parse(text, remove=profile.remove if profile else ())
+    canonical = canonicalize(url, profile.drop_params if profile else frozenset())
+    article = read_article(doc, canonical, profile)
+    warnings = [
+        code
+        for code, value in (("no_title", article.title), ("no_date", article.date), ("no_body", article.body))
+        if not value
+    ]
+    record = Record(
+        url=canonical,
+        site=site_of(canonical),
+        family=profile.name if profile else None,
+        title=article.title,
+        date=article.date,
+        updated=article.updated,
+        summary=article.summary,
+        body=article.body,
+        source=article.source,
+        views=article.views,
+        visitor_stats=article.visitor_stats,
+        attachments=article.attachments,
+        warnings=warnings,
+    )
+    looks_like_article = bool(
+        article.title and article.body and len(article.body) >= _MIN_ARTICLE_BODY and article.date
+    )
+    is_article = profile.is_article(canonical) if profile and profile.article else looks_like_article
+    if profile and profile.article and not is_article:
+        is_article = False
+    return Page(canonical, profile, record, is_article, _links(doc, url))
+
+
+def extract(
+    html: bytes | str, url: str, profile: PortalProfile | None = None, *, content_type: str | None = None
+) -> Record:
+    """The article record of a page (see ``tests/fixtures/README.md`` for the contract)."""
+    return analyse(html, url, profile, content_type=content_type).record
+
+
+def _links(doc: Document, url: str) -> list[tuple[str, str]]:
+    base = url
+    for el in doc.root.iter("base"):
+        if el.get("href"):
+            base = urljoin(url, el.get("href").strip())
+        break
+    out = []
+    for _order, el in doc.anchors:
+        if el.tag != "a":
+            continue
+        href = (el.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+            continue
+        absolute = urljoin(base, href)
+        if urlsplit(absolute).scheme in ("http", "https"):
+            out.append((absolute, " ".join(el.text_content().split())))
+    return out

@@ -1,0 +1,156 @@
+"""Attribution: who a portal credits for an article (a site, a unit, a publication, a person).
+
+Forms seen on portals, each read into ``text`` / ``publisher`` / ``author``:
+"theo www.thuathienhue.gov.vn (HNQ)", a bare "www.thuathienhue.gov.vn", a unit name as the last
+line ("Sở Du lịch Thừa Thiên Huế"), "Nguồn: Báo Thừa Thiên Huế", "Theo: Đinh Thanh - Văn Đức/
+baohatinh.vn", "Tác giả: Nguyễn Văn A", "Minh Hiền - Sở Du lịch", a name or initials alone.
+A photo credit ("(Ảnh: Thanh Vân)") is not a source.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from .text import alternation, fold
+from .vocabulary import PHOTO_CREDIT_LABELS, SOURCE_LABELS, UNIT_WORDS
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    text: str
+    publisher: str | None
+    author: str | None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+_LABEL = re.compile(rf"^(?P<label>{alternation(SOURCE_LABELS)})\s{{0,3}}(?::\s{{0,3}}|\s)")
+_PHOTO = re.compile(rf"^\(?\s{{0,2}}(?:{alternation(PHOTO_CREDIT_LABELS)})\s{{0,2}}:")
+# Unit words keep their diacritics: "Báo" (newspaper) is a unit, "Bảo" (a given name) is not.
+_UNIT = re.compile(rf"^(?:{'|'.join(re.escape(w.lower()) for w in sorted(UNIT_WORDS, key=len, reverse=True))})(?:\s|$)")
+_DOMAIN = re.compile(
+    r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:vn|com|net|org|gov|info|edu)(?:\.vn)?/?$"
+)
+_TRAILING_PAREN = re.compile(r"^(?P<main>.+?)\s*\((?P<inner>[^()]{1,60})\)$")
+_INITIALS = re.compile(r"^[A-ZĐ]{2,6}$")
+_SENTENCE_END = re.compile(r"[.!?;:…]\s*$")
+
+
+def _is_domain(text: str) -> bool:
+    return bool(_DOMAIN.match(text.lower()))
+
+
+def _is_unit(text: str) -> bool:
+    """A unit's name, not a sentence that starts with one ("Sở Du lịch tổ chức …")."""
+    return bool(_UNIT.match(text.lower())) and len(text.split()) <= 12 and not _SENTENCE_END.search(text)
+
+
+def _is_name(text: str) -> bool:
+    """A Vietnamese personal name: 1–5 words, each capitalised ("Hoàng Lan", "Nguyễn Văn A")."""
+    words = text.split()
+    if not 1 <= len(words) <= 5:
+        return False
+    for raw in words:
+        word = raw.rstrip(".")
+        if not word.isalpha() or not word[0].isupper() or not (len(word) == 1 or word[1:].islower()):
+            return False
+    return True
+
+
+_COMPILER_NOTE = re.compile(r"\s*\((?:tổng hợp|TH|lược dịch|dịch|st|sưu tầm)\)$", re.I)
+
+
+def _is_person(text: str) -> bool:
+    text = _COMPILER_NOTE.sub("", text)
+    if _INITIALS.match(text):
+        return True
+    return _is_name(text) and len(text) <= 40 and not _is_unit(text)
+
+
+def _split_person_unit(text: str) -> Source | None:
+    """ "Minh Hiền - Sở Du lịch", "Đinh Thanh - Văn Đức/baohatinh.vn", "Hoàng Lan (Báo TTH)"."""
+    if "/" in text:
+        people, _, publisher = text.rpartition("/")
+        people, publisher = people.strip(), publisher.strip()
+        if people and publisher and (_is_domain(publisher) or _is_unit(publisher) or _is_person_list(people)):
+            return Source(text, publisher, people)
+    for sep in (" - ", " – ", ", "):
+        if sep in text:
+            person, _, unit = text.rpartition(sep)
+            person, unit = person.strip(), unit.strip()
+            if _is_person_list(person) and (_is_unit(unit) or _is_domain(unit)):
+                return Source(text, unit, person)
+    m = _TRAILING_PAREN.match(text)
+    if m:
+        main, inner = m.group("main").strip(), m.group("inner").strip()
+        if _is_domain(main) or _is_unit(main):
+            return Source(text, main, inner if (_is_person(inner) or _INITIALS.match(inner)) else None)
+        if _is_person_list(main) and (_is_unit(inner) or _is_domain(inner)):
+            return Source(text, inner, main)
+    return None
+
+
+def _is_person_list(text: str) -> bool:
+    parts = [p.strip() for p in re.split(r"\s[-–]\s|,|\svà\s", text) if p.strip()]
+    return bool(parts) and all(_is_person(p) for p in parts)
+
+
+def parse_source(text: str, *, strict: bool = True) -> Source | None:
+    """Read one attribution line; None when it is not one.
+
+    ``strict`` (the default for a line that is also a candidate body paragraph) refuses a bare
+    name, which could be a short paragraph; a line the page marks as the author's takes it.
+    """
+    text = text.strip()
+    if not text or len(text) > 160 or _PHOTO.match(fold(text)):
+        return None
+    folded = fold(text)
+    m = _LABEL.match(folded)
+    if m:
+        role = SOURCE_LABELS_FOLDED[m.group("label")]
+        rest = text[m.end() :].strip(" :-–")
+        # A credit names someone in a few words; "Theo báo cáo của Bộ …, năm 2019 …" is a sentence.
+        if (
+            not rest
+            or len(rest) > 90
+            or len(rest.split()) > 12
+            or (_SENTENCE_END.search(rest) and not _is_domain(rest.rstrip(".")))
+        ):
+            return None
+        if role == "author":
+            split = _split_person_unit(rest)
+            return Source(text, split.publisher, split.author) if split else Source(text, None, rest)
+        split = _split_person_unit(rest)
+        if split:
+            return Source(text, split.publisher, split.author)
+        # "Theo Hoàng Lan" credits a person; "Theo TTXVN" a publisher (all capitals).
+        if _is_person_list(rest) and not _is_unit(rest) and not _is_domain(rest) and not _INITIALS.match(rest):
+            return Source(text, None, rest)
+        return Source(text, rest, None)
+    if _is_domain(text):
+        return Source(text, text, None)
+    split = _split_person_unit(text)
+    if split:
+        return split
+    if _is_unit(text) and len(text) <= 90:
+        return Source(text, text, None)
+    if _is_person_list(text) and (not strict or len(text.split()) <= 5):
+        return Source(text, None, _COMPILER_NOTE.sub("", text))
+    return None
+
+
+SOURCE_LABELS_FOLDED = {fold(label): role for label, role in SOURCE_LABELS.items()}
+
+# An attribution run into the last paragraph after the closing mark: "… cao./. theo www… (HNQ)".
+_INLINE = re.compile(r"^(?P<body>.*?(?:\./\.|\.\s?/\s?\.))\s*(?P<source>\S.{0,150})$", re.S)
+
+
+def split_inline_source(paragraph: str) -> tuple[str, Source] | None:
+    """Split "… cao./. theo www.thuathienhue.gov.vn (HNQ)" into the paragraph and its source."""
+    m = _INLINE.match(paragraph)
+    if not m:
+        return None
+    source = parse_source(m.group("source"))
+    return (m.group("body").rstrip(), source) if source else None

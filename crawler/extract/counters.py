@@ -1,0 +1,84 @@
+"""Counters a portal prints: the site-wide visitor widget and an article's own view count."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from .dom import Block
+from .text import alternation, fold, parse_count
+from .vocabulary import VIEW_LABELS, VISITOR_HEADINGS, VISITOR_LABELS
+
+_NUMBER = r"(\d{1,3}(?:[.,]\d{3})+|\d+)(?![\d/:]|[.,\-]\d)"
+
+
+_VISITOR_KEY = {fold(label): key for label, key in VISITOR_LABELS.items()}
+# A label may touch its number ("Lượt truy cập15.996.402": two spans without a space).
+_VISITOR = re.compile(rf"(?<!\w)({alternation(VISITOR_LABELS)})(?![^\W\d])\s{{0,3}}[:.]?\s{{0,3}}(?:{_NUMBER}|$)")
+_HEADING = re.compile(rf"^(?:{alternation(VISITOR_HEADINGS)})(?!\w)")
+_BARE_NUMBER = re.compile(rf"^{_NUMBER}$")
+_VIEWS = re.compile(
+    rf"(?<!\w)(?:{alternation(VIEW_LABELS)})(?![^\W\d])\s{{0,3}}[:.]?\s{{0,3}}{_NUMBER}"  # "Lượt xem: 1.204"
+    rf"|{_NUMBER}\s{{0,2}}(?:luot xem|luot doc)(?!\w)"  # "1.204 lượt xem"
+)
+_CLUSTER_SPAN = 12  # blocks: a widget's rows stand close together
+
+
+def visitor_stats(blocks: Sequence[Block], skip: range = range(0)) -> tuple[dict[str, int] | None, set[int]]:
+    """The site-wide visitor widget, read outside the ``skip`` range (the article body).
+
+    Returns the counters (None without a widget) and the indexes of the blocks they came from.
+    """
+    pairs: list[tuple[int, str, int]] = []
+    headings: list[int] = []
+    for i, block in enumerate(blocks):
+        if i in skip or len(block.folded) > 300:
+            continue
+        if _HEADING.match(block.folded):
+            headings.append(i)
+        for m in _VISITOR.finditer(block.folded):
+            key = _VISITOR_KEY[m.group(1)]
+            number = m.group(2)
+            if number is None:  # label and number in separate cells
+                nxt = blocks[i + 1].folded if i + 1 < len(blocks) else ""
+                if not _BARE_NUMBER.match(nxt):
+                    continue
+                number = nxt
+            value = parse_count(number)
+            if value is not None:
+                pairs.append((i, key, value))
+    if not pairs:
+        return None, set()
+    anchors = [i for i in headings if any(i <= p[0] <= i + 2 * _CLUSTER_SPAN for p in pairs)]
+    if anchors:
+        lo, hi = anchors[0], anchors[0] + 2 * _CLUSTER_SPAN
+    else:
+        main = [p for p in pairs if p[1] in ("total", "online")]
+        if not main:
+            return None, set()
+        lo, hi = main[0][0] - _CLUSTER_SPAN, main[0][0] + _CLUSTER_SPAN
+    stats: dict[str, int] = {}
+    used: set[int] = set()
+    for i, key, value in pairs:
+        if lo <= i <= hi and key not in stats:
+            stats[key] = value
+            used.update((i, i + 1))
+    if not ({"total", "online"} & stats.keys()):
+        return None, set()
+    return stats, used
+
+
+def view_count(blocks: Sequence[Block], region: Iterable[int]) -> tuple[int | None, int | None]:
+    """The article's own view count ("Lượt xem: 1.204") in ``region``: (count, block index)."""
+    for i in region:
+        if 0 <= i < len(blocks) and len(blocks[i].folded) <= 200:
+            m = _VIEWS.search(blocks[i].folded)
+            if m:
+                return parse_count(m.group(1) or m.group(2)), i
+    return None, None
+
+
+def is_counter_line(block: Block) -> bool:
+    """A line that is only a counter ("Lượt xem: 120", "Đã xem 45 lần")."""
+    m = _VIEWS.search(block.folded)
+    return m is not None and len(block.folded) - (m.end() - m.start()) <= 12

@@ -1,0 +1,289 @@
+"""Every Vietnamese label the extractor recognises, each once, with its meaning in English.
+
+Labels are written as they appear on portals; they are matched on *folded* text (NFC,
+lower-case, diacritics removed, đ→d), so "Ngày cập nhật", "NGÀY CẬP NHẬT" and "Ngay cap nhat"
+are one label. Add a variant here, never inline in the extraction code.
+"""
+
+from __future__ import annotations
+
+# Labels that introduce the article's publication date.
+PUBLISHED_LABELS: tuple[str, ...] = (
+    "Ngày đăng",  # date posted
+    "Đăng ngày",  # posted on
+    "Đăng lúc",  # posted at
+    "Ngày đăng tin",  # date the news was posted
+    "Thời gian đăng",  # time posted
+    "Ngày xuất bản",  # date published
+    "Ngày ban hành",  # date issued (documents)
+    "Đăng bởi",  # posted by (WordPress byline, followed by a name and "vào lúc")
+)
+
+# Labels that introduce an update date; alone on a page they are the article's date.
+UPDATED_LABELS: tuple[str, ...] = (
+    "Ngày cập nhật",  # date updated
+    "Cập nhật lúc",  # updated at
+    "Cập nhật ngày",  # updated on
+    "Cập nhật",  # updated
+    "Sửa đổi lần cuối",  # last modified
+    "Ngày sửa",  # date edited
+)
+
+# Weekday prefixes that may stand between a label and a date ("Thứ năm - 27/08/2020").
+WEEKDAYS: tuple[str, ...] = (
+    "Thứ hai",  # Monday
+    "Thứ ba",  # Tuesday
+    "Thứ tư",  # Wednesday
+    "Thứ năm",  # Thursday
+    "Thứ sáu",  # Friday
+    "Thứ bảy",  # Saturday
+    "Chủ nhật",  # Sunday
+)
+
+# 12-hour clock markers.
+MORNING = ("SA", "AM")  # sáng: before noon
+AFTERNOON = ("CH", "PM")  # chiều: after noon
+
+# Headings that end the article: what follows is navigation, not content.
+END_MARKERS: tuple[str, ...] = (
+    "Các tin khác",  # other news
+    "Các bài khác",  # other articles
+    "Tin khác",  # other news
+    "Các tin đã đưa",  # news already published
+    "Tin liên quan",  # related news
+    "Tin cùng chuyên mục",  # news in the same section
+    "Bài viết liên quan",  # related posts
+    "Các tin cũ hơn",  # older news
+    "Những tin mới hơn",  # newer news
+    "Những tin cũ hơn",  # older news
+    "Tin mới hơn",  # newer news
+    "Tin cũ hơn",  # older news
+    "Xem thêm",  # see more
+    "Ý kiến bạn đọc",  # readers' comments
+    "Gửi ý kiến",  # send a comment
+    "Bình luận",  # comments
+)
+
+# Short controls around an article that are never content ("print", "e-mail", "back" ...).
+CONTROLS: tuple[str, ...] = (
+    "Bản in",  # print version
+    "In bài viết",  # print this article
+    "In trang",  # print page
+    "In bài",  # print article
+    "Gửi email",  # send by e-mail
+    "Gửi bài viết",  # send this article
+    "Gửi cho bạn bè",  # send to friends
+    "Lưu bài viết",  # save article
+    "Chia sẻ",  # share
+    "Quay lại",  # back
+    "Trở về",  # back
+    "Về đầu trang",  # to the top
+    "Đầu trang",  # top of page
+    "Cỡ chữ",  # font size
+    "Lên đầu trang",  # to the top
+    "Email",
+    "In",
+    "PDF",
+    "Print",
+    "Tweet",
+    "Zalo",
+    "Facebook",
+)
+
+# Labels that introduce the attribution; value: which part of the source they name.
+SOURCE_LABELS: dict[str, str] = {
+    "Theo": "publisher",  # according to (a publication or site)
+    "Nguồn": "publisher",  # source
+    "Nguồn tin": "publisher",  # news source
+    "Theo nguồn": "publisher",  # according to the source
+    "Tác giả": "author",  # author
+    "Người viết": "author",  # writer
+    "Bài và ảnh": "author",  # text and photos by
+    "Bài, ảnh": "author",  # text and photos by
+    "Tin, ảnh": "author",  # report and photos by
+    "Tin và ảnh": "author",  # report and photos by
+    "Bài": "author",  # text by
+    "Tin": "author",  # report by
+    "Người đăng": "author",  # posted by
+}
+
+# Photo credits: never the article's source.
+PHOTO_CREDIT_LABELS: tuple[str, ...] = (
+    "Ảnh",  # photo
+    "Ảnh minh họa",  # illustration
+    "Ảnh minh hoạ",  # illustration (old tone placement)
+)
+
+# First words of unit / organisation names credited as a publisher.
+UNIT_WORDS: tuple[str, ...] = (
+    "Sở",  # department (provincial)
+    "Ban",  # board
+    "Bộ",  # ministry
+    "Báo",  # newspaper
+    "Tạp chí",  # magazine
+    "Đài",  # broadcaster
+    "Cổng",  # portal
+    "Trang",  # site
+    "Trung tâm",  # centre
+    "Văn phòng",  # office
+    "Phòng",  # division / district office
+    "Chi cục",  # sub-department
+    "Cục",  # department (national)
+    "Tổng cục",  # general department
+    "UBND",  # people's committee
+    "Ủy ban",  # committee
+    "Uỷ ban",  # committee (old tone placement)
+    "HĐND",  # people's council
+    "Hội đồng",  # council
+    "Hội",  # association
+    "Liên đoàn",  # federation
+    "Viện",  # institute
+    "Trường",  # school
+    "Bệnh viện",  # hospital
+    "Công an",  # police
+    "Bộ đội",  # army
+    "Bộ Chỉ huy",  # military command
+    "Thành ủy",  # city party committee
+    "Tỉnh ủy",  # provincial party committee
+    "Huyện ủy",  # district party committee
+    "Kho bạc",  # treasury
+    "Thanh tra",  # inspectorate
+    "Ngân hàng",  # bank
+    "Quỹ",  # fund
+    "Thông tấn xã",  # news agency
+    "TTXVN",  # Vietnam News Agency
+    "VOV",  # Voice of Vietnam
+    "VTV",  # Vietnam Television
+    "Vietnamplus",
+)
+
+# Visitor widget labels → the key they fill in ``visitor_stats``.
+VISITOR_LABELS: dict[str, str] = {
+    "Truy cập tổng": "total",  # total visits
+    "Tổng truy cập": "total",  # total visits
+    "Lượt truy cập": "total",  # visits
+    "Tổng lượt truy cập": "total",  # total visits
+    "Tổng số lượt truy cập": "total",  # total number of visits
+    "Tổng lượng truy cập": "total",  # total traffic
+    "Tổng số truy cập": "total",  # total number of visits
+    "Đã truy cập": "total",  # visited
+    "Số lượt truy cập": "total",  # number of visits
+    "Tổng cộng": "total",  # in total
+    "Truy cập hiện tại": "online",  # visiting now
+    "Đang truy cập": "online",  # now visiting
+    "Đang online": "online",  # online now
+    "Đang trực tuyến": "online",  # online now
+    "Trực tuyến": "online",  # online
+    "Online": "online",
+    "Hôm nay": "today",  # today
+    "Truy cập trong ngày": "today",  # visits today
+    "Trong ngày": "today",  # today
+    "Hôm qua": "yesterday",  # yesterday
+    "Tuần này": "this_week",  # this week
+    "Trong tuần": "this_week",  # this week
+    "Tuần trước": "last_week",  # last week
+    "Tháng này": "this_month",  # this month
+    "Trong tháng": "this_month",  # this month
+    "Tháng hiện tại": "this_month",  # current month
+    "Tháng trước": "last_month",  # last month
+    "Năm nay": "this_year",  # this year
+    "Trong năm": "this_year",  # this year
+}
+
+# Heading of the visitor widget.
+VISITOR_HEADINGS: tuple[str, ...] = (
+    "Thống kê truy cập",  # visitor statistics
+    "Số lượt truy cập",  # number of visits
+    "Lượt truy cập",  # visits
+    "Thống kê",  # statistics
+)
+
+# The article's own view counter.
+VIEW_LABELS: tuple[str, ...] = (
+    "Lượt xem",  # views
+    "Số lượt xem",  # number of views
+    "Đã xem",  # viewed
+    "Lượt đọc",  # reads
+    "Số lần xem",  # times viewed
+    "Xem",  # viewed
+)
+
+# Lines of a portal's footer (imprint): never article content, however long.
+FOOTER_LABELS: tuple[str, ...] = (
+    "Cơ quan chủ quản",  # managing agency
+    "Cơ quan quản lý",  # managing agency
+    "Ban biên tập",  # editorial board
+    "Trưởng ban biên tập",  # editor-in-chief
+    "Chịu trách nhiệm",  # responsible (for content)
+    "Chịu trách nhiệm chính",  # chief responsible
+    "Giấy phép",  # licence
+    "Địa chỉ",  # address
+    "Điện thoại",  # telephone
+    "Email",
+    "Fax",
+    "Bản quyền",  # copyright
+    "©",
+    "Copyright",
+    "Ghi rõ nguồn",  # cite the source (when republishing)
+    "Thiết kế bởi",  # designed by
+    "Phát triển bởi",  # developed by
+)
+
+# Words of class/id attributes that mark parts of an article (matched case-insensitively).
+TITLE_HINTS = ("title", "tieude", "tieu-de", "tieu_de", "headline", "heading", "tde")
+SUMMARY_HINTS = (
+    "sapo",
+    "summary",
+    "tomtat",
+    "tom-tat",
+    "tom_tat",
+    "lead",
+    "trichdan",
+    "mota",
+    "intro",
+    "description",
+    "teaser",
+)
+SOURCE_HINTS = ("author", "tacgia", "tac-gia", "source", "nguon", "byline", "signature", "butdanh")
+CONTENT_HINTS = (
+    "content",
+    "noidung",
+    "noi-dung",
+    "detail",
+    "chitiet",
+    "chi-tiet",
+    "article",
+    "entry",
+    "post",
+    "body",
+    "story",
+    "main",
+)
+CHROME_HINTS = (
+    "footer",
+    "header",
+    "menu",
+    "nav",
+    "sidebar",
+    "banner",
+    "copyright",
+    "widget",
+    "box-right",
+    "box-left",
+    "comment",
+    "breadcrumb",
+    "duongdan",
+    "quangcao",
+    "advert",
+)
+RELATED_HINTS = (
+    "related",
+    "othernews",
+    "other-news",
+    "tinkhac",
+    "tin-khac",
+    "cactinkhac",
+    "lienquan",
+    "tin-lien-quan",
+    "samecategory",
+)

@@ -1,0 +1,170 @@
+"""Serve saved portals (``tests/fixtures/sites/<host>/``) over HTTP on 127.0.0.1.
+
+Used by ``portal-archive demo`` and by the end-to-end tests. The server answers in two ways:
+
+* as an HTTP proxy: a request line in absolute form (``GET http://sdl.thuathienhue.gov.vn/ …``)
+  is answered from the saved site of that host, so a crawl sees the portal's real URLs. Hosts
+  that are not saved answer 502; the server never forwards anything anywhere.
+* as a plain web server: a relative request (``GET /?gd=4 …``) is answered from the site named
+  by ``default_host`` (a crawl then sees ``http://127.0.0.1:PORT/…``).
+
+Every request is recorded in ``requests_seen`` so tests can assert what a crawl fetched.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SITES_DIR = REPO_ROOT / "tests" / "fixtures" / "sites"
+
+
+def route_key(path: str, query: str) -> str:
+    """The lookup key of a request: path plus query with parameters sorted by name."""
+    params = sorted(parse_qsl(query, keep_blank_values=True))
+    return (path or "/") + ("?" + urlencode(params) if params else "")
+
+
+@dataclass
+class SavedSite:
+    host: str
+    folder: Path
+    routes: dict[str, dict]
+
+    @classmethod
+    def load(cls, folder: Path) -> SavedSite:
+        raw = json.loads((folder / "routes.json").read_text(encoding="utf-8"))
+        routes = {}
+        for key, value in raw.items():
+            spec = {"file": value} if isinstance(value, str) else dict(value)
+            parts = urlsplit(key)
+            routes[route_key(parts.path, parts.query)] = spec
+        return cls(host=folder.name, folder=folder, routes=routes)
+
+    def resolve(self, path: str, query: str) -> tuple[int, dict[str, str], bytes]:
+        spec = self.routes.get(route_key(path, query))
+        if spec is None:
+            body = self._read("404.html") if (self.folder / "pages" / "404.html").exists() else b"Not found"
+            return 404, {"Content-Type": "text/html; charset=utf-8"}, body
+        headers = {"Content-Type": spec.get("content_type", _guess_type(spec["file"]))}
+        headers.update(spec.get("headers", {}))
+        if "redirect" in spec:
+            headers["Location"] = spec["redirect"]
+            return spec.get("status", 301), headers, b""
+        return spec.get("status", 200), headers, self._read(spec["file"])
+
+    def _read(self, name: str) -> bytes:
+        in_pages = self.folder / "pages" / name
+        return (in_pages if in_pages.exists() else self.folder / name).read_bytes()
+
+
+def _guess_type(name: str) -> str:
+    if name.endswith(".txt"):
+        return "text/plain; charset=utf-8"
+    if name.endswith(".pdf"):
+        return "application/pdf"
+    if name.endswith((".jpg", ".jpeg")):
+        return "image/jpeg"
+    return "text/html; charset=utf-8"
+
+
+@dataclass
+class SamplePortalServer:
+    """A threaded HTTP server over saved sites; use as a context manager."""
+
+    sites_dir: Path = DEFAULT_SITES_DIR
+    default_host: str | None = None
+    port: int = 0
+    sites: dict[str, SavedSite] = field(default_factory=dict)
+    requests_seen: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for folder in sorted(Path(self.sites_dir).iterdir()):
+            if (folder / "routes.json").exists():
+                site = SavedSite.load(folder)
+                self.sites[site.host] = site
+        if self.default_host is not None and self.default_host not in self.sites:
+            raise ValueError(f"no saved site {self.default_host!r} in {self.sites_dir}")
+        self._httpd: ThreadingHTTPServer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        """Base URL of the server (``http://127.0.0.1:PORT``)."""
+        assert self._httpd is not None, "server not started"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def start(self) -> SamplePortalServer:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                self._answer(send_body=True)
+
+            def do_HEAD(self) -> None:
+                self._answer(send_body=False)
+
+            def _answer(self, send_body: bool) -> None:
+                parts = urlsplit(self.path)
+                if parts.scheme:  # proxy request: absolute URL
+                    host = (parts.hostname or "").lower()
+                    full = self.path
+                else:
+                    host = server.default_host or ""
+                    full = f"http://{self.headers.get('Host', '')}{self.path}"
+                with server._lock:
+                    server.requests_seen.append(full)
+                site = server.sites.get(host) or server.sites.get(host.removeprefix("www."))
+                if site is None:
+                    status, headers, body = 502, {"Content-Type": "text/plain"}, b"not a saved site"
+                else:
+                    status, headers, body = site.resolve(parts.path, parts.query)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if send_body:
+                    self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:  # quiet
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> SamplePortalServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+if __name__ == "__main__":  # python -m crawler.sample_portal [PORT] [HOST]
+    import sys
+    import time
+
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 8765
+    host = sys.argv[2] if len(sys.argv) > 2 else None
+    with SamplePortalServer(port=port, default_host=host) as srv:
+        print(f"serving {', '.join(srv.sites)} at {srv.url} (as proxy; Ctrl-C to stop)", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass

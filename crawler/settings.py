@@ -1,0 +1,51 @@
+"""Scrapy settings: polite defaults for government portals, overridable per run (``-s``)."""
+
+from crawler import __version__
+
+BOT_NAME = "portal-archive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Who we are and how to reach us; archivists running their own crawls set their own contact.
+CONTACT_URL = "https://github.com/portal-archive/portal-archive"
+USER_AGENT = f"portal-archive/{__version__} (+{CONTACT_URL})"
+
+# Politeness: robots.txt obeyed, a delay between requests to a host, few requests at once,
+# AutoThrottle backing off when a portal slows down.
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50% around DOWNLOAD_DELAY
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.ExactHostOffsiteMiddleware": 50,
+    "crawler.middlewares.LocalProxyMiddleware": 100,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ArchivePipeline": 300,
+}
+
+# The archive the pipeline writes to, and how many records go into one transaction.
+ARCHIVE_DB = "archive.sqlite"
+ARCHIVE_BATCH_SIZE = 50
+# All requests through this HTTP proxy (e.g. a replay server on 127.0.0.1); None: direct.
+PORTAL_PROXY = None
+
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

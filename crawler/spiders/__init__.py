@@ -1,0 +1,1 @@
+"""The spiders: ``portal`` crawls every portal, parameterised by a site."""

@@ -1,0 +1,47 @@
+"""Canonical URLs: one article, one URL, however a portal links to it."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+# Parameters that never identify content: session ids and link tracking.
+SESSION_PARAMS = frozenset({"asp.net_sessionid", "jsessionid", "phpsessid", "sid", "sessionid", "cfid", "cftoken"})
+TRACKING_PARAMS = frozenset({"fbclid", "gclid", "zarsrc", "_ga", "_gl", "mc_cid", "mc_eid", "yclid", "igshid"})
+_SESSION_PATH = re.compile(r"/\((?:[A-Z]\([^)]*\))+\)|;jsessionid=[^/?#]*", re.I)  # ASP.NET (S(...)), Java
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _junk(name: str, extra: frozenset[str]) -> bool:
+    low = name.lower()
+    return low in SESSION_PARAMS or low in TRACKING_PARAMS or low.startswith("utm_") or low in extra
+
+
+def canonicalize(url: str, drop_params: frozenset[str] = frozenset()) -> str:
+    """Lower-case scheme and host, no default port, no fragment, no session or tracking
+    parameters (nor ``drop_params``), the other parameters sorted:
+    ``http://SDL.x.vn:80/?tc=4335&cn=121&gd=4&utm_source=zalo#top`` → ``http://sdl.x.vn/?cn=121&gd=4&tc=4335``.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if parts.port and parts.port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{parts.port}"
+    path = _SESSION_PATH.sub("", parts.path) or "/"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _junk(k, drop_params)])
+    return canonicalize_url(urlunsplit((scheme, host, path, query, "")))
+
+
+def site_of(url: str) -> str:
+    """The site a URL belongs to: its host, lower-case, without ``www.`` (``:port`` if not default)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".").removeprefix("www.")
+    if parts.port and parts.port != _DEFAULT_PORTS.get(parts.scheme.lower()):
+        host = f"{host}:{parts.port}"
+    return host
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower().rstrip(".")

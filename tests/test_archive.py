@@ -1,0 +1,215 @@
+"""The archive library: idempotent storage, versions, visitor statistics, folding search."""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from archive.schema import SCHEMA_VERSION
+from archive.search import QueryError, parse_query, search, snippet
+from archive.store import Archive, ArchiveError, Capture
+from crawler.extract import Record, Source
+
+T0 = "2026-11-26T09:00:00+07:00"
+T1 = "2026-11-27T09:00:00+07:00"
+
+
+def _record(url: str, title: str, body: str, **kw: object) -> Record:
+    return Record(
+        url=url,
+        site="sdl.thuathienhue.gov.vn",
+        family="hue_subsite",
+        title=title,
+        date=kw.pop("date", "2020-08-27"),
+        body=body,
+        **kw,
+    )  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Archive:
+    arc = Archive(tmp_path / "a.sqlite")
+    yield arc
+    arc.close()
+
+
+ARTICLES = [
+    _record(
+        "http://sdl.thuathienhue.gov.vn/?cn=121&gd=4&tc=1",
+        "Thừa Thiên Huế dẫn đầu toàn quốc về ứng dụng công nghệ thông tin",
+        "Tỉnh Thừa Thiên Huế là địa phương dẫn đầu trong toàn quốc về chỉ số ứng dụng CNTT.",
+        source=Source("theo www.thuathienhue.gov.vn (HNQ)", "www.thuathienhue.gov.vn", "HNQ"),
+    ),
+    _record(
+        "http://sdl.thuathienhue.gov.vn/?cn=121&gd=4&tc=2",
+        "Đoàn công tác thành phố Đà Nẵng thăm Huế",
+        "Sáng 12/9, đoàn công tác của Sở Du lịch Đà Nẵng đã làm việc với Sở Du lịch Thừa Thiên Huế.",
+        date="2021-09-12",
+    ),
+    # Stored from a page in decomposed Unicode with the old tone placement ("hoá") and Ð (U+00D0).
+    _record(
+        "http://sdl.thuathienhue.gov.vn/?cn=121&gd=4&tc=3",
+        "Lễ hội văn hoá ẩm thực",
+        unicodedata.normalize("NFC", "Ðêm hội văn hoá ẩm thực Huế thu hút du khách.".replace("Ð", "Đ")),
+        date="2019-04-07",
+    ),
+]
+
+
+def test_new_archive_is_versioned_and_in_wal_mode(archive: Archive) -> None:
+    assert archive.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {"sites", "articles", "article_versions", "visitor_stats", "crawl_runs", "articles_fts"} <= set(
+        archive.db.table_names()
+    )
+
+
+def test_same_batch_twice_stores_each_article_once(archive: Archive) -> None:
+    batch = [(r, Capture(T0, r.url, 200)) for r in ARTICLES]
+    first = archive.add_articles(batch)
+    again = archive.add_articles([(r, Capture(T1, r.url, 200)) for r in ARTICLES])
+    assert (first.new, first.changed, first.unchanged) == (3, 0, 0)
+    assert (again.new, again.changed, again.unchanged) == (0, 0, 3)
+    assert archive.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
+    assert archive.db.execute("SELECT count(*) FROM article_versions").fetchone()[0] == 3
+    assert archive.db.execute(
+        "SELECT first_seen, last_seen FROM articles WHERE url = ?", [ARTICLES[0].url]
+    ).fetchone() == (T0, T1)
+
+
+def test_changed_article_adds_a_version_and_keeps_the_old(archive: Archive) -> None:
+    original = ARTICLES[0]
+    archive.add_articles([(original, Capture(T0, original.url))])
+    edited = _record(
+        original.url, original.title or "", original.body + " Năm 2020, tỉnh tiếp tục giữ vị trí thứ nhất."
+    )
+    result = archive.add_articles([(edited, Capture(T1, edited.url))])
+    assert result.changed == 1
+    rows = archive.db.execute("SELECT version, record FROM article_versions ORDER BY version").fetchall()
+    assert [r[0] for r in rows] == [1, 2]
+    assert "giữ vị trí thứ nhất" not in rows[0][1] and "giữ vị trí thứ nhất" in rows[1][1]
+    article = archive.db.execute("SELECT versions, last_changed, body FROM articles").fetchone()
+    assert article[0] == 2 and article[1] == T1 and article[2].endswith("thứ nhất.")
+    # The search index follows the latest version only.
+    assert [h.url for h in search(archive, "giu vi tri thu nhat")] == [original.url]
+
+
+def test_views_alone_do_not_make_a_new_version(archive: Archive) -> None:
+    r = ARTICLES[0]
+    archive.add_articles([(r, Capture(T0, r.url))])
+    viewed = _record(r.url, r.title or "", r.body or "", source=r.source, views=1204)
+    assert archive.add_articles([(viewed, Capture(T1, r.url))]).unchanged == 1
+    assert archive.db.execute("SELECT views, versions FROM articles").fetchone() == (1204, 1)
+
+
+def test_visitor_stats_one_row_per_site_per_run(archive: Archive) -> None:
+    run1 = archive.start_run("sdl.thuathienhue.gov.vn", ["http://sdl.thuathienhue.gov.vn/"])
+    archive.add_visitor_stats(
+        "sdl.thuathienhue.gov.vn", {"total": 53957, "online": 7}, observed_at=T0, url="u", run_id=run1
+    )
+    archive.add_visitor_stats(
+        "sdl.thuathienhue.gov.vn", {"total": 53960, "online": 9}, observed_at=T0, url="u", run_id=run1
+    )
+    run2 = archive.start_run("sdl.thuathienhue.gov.vn", [])
+    archive.add_visitor_stats(
+        "sdl.thuathienhue.gov.vn", {"total": 54001, "online": 3}, observed_at=T1, url="u", run_id=run2
+    )
+    rows = archive.db.execute("SELECT crawl_run_id, total, online FROM visitor_stats ORDER BY id").fetchall()
+    assert rows == [(run1, 53960, 9), (run2, 54001, 3)]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_tc"),
+    [
+        ("da nang", {2}),
+        ("Đà Nẵng", {2}),
+        ("ĐÀ NẴNG", {2}),
+        (unicodedata.normalize("NFD", "Đà Nẵng"), {2}),
+        ("Ðà Nẵng", {2}),  # U+00D0 typed for Đ
+        ("dan dau", {1}),
+        ("Thừa Thiên Huế", {1, 2}),
+        ("thua thien hue", {1, 2}),
+        ("van hoa", {3}),
+        ("văn hóa", {3}),  # new tone placement finds the old "hoá"
+        ("dem hoi", {3}),
+        ('"cong nghe thong tin"', {1}),
+        ('"thong tin cong nghe"', set()),
+        ("da nang OR ẩm thực", {2, 3}),
+        ("hue NOT nang", {1, 3}),
+        ("du*", {1, 2, 3}),  # "dụng" is a "du…" word too
+        ("khach*", {3}),
+        ("(da nang OR am thuc) AND du khach", {3}),
+    ],
+)
+def test_search_folds_diacritics(archive: Archive, query: str, expected_tc: set[int]) -> None:
+    archive.add_articles([(r, Capture(T0, r.url)) for r in ARTICLES])
+    got = {int(h.url.rsplit("=", 1)[1]) for h in search(archive, query)}
+    assert got == expected_tc
+
+
+def test_search_filters_and_orders(archive: Archive) -> None:
+    archive.add_articles([(r, Capture(T0, r.url)) for r in ARTICLES])
+    assert [h.date for h in search(archive, "hue", order="date")] == ["2021-09-12", "2020-08-27", "2019-04-07"]
+    assert [h.date for h in search(archive, "hue", since="2020-01-01", until="2020-12-31")] == ["2020-08-27"]
+    assert search(archive, "hue", site="other.gov.vn") == []
+    # Title hits weigh more than body hits.
+    assert search(archive, "da nang")[0].title == "Đoàn công tác thành phố Đà Nẵng thăm Huế"
+
+
+def test_snippet_highlights_the_original_diacritics() -> None:
+    text = "Sáng 12/9, đoàn công tác của Sở Du lịch Đà Nẵng đã làm việc với Sở Du lịch Thừa Thiên Huế."
+    assert "[Đà Nẵng]" in snippet(text, parse_query('"da nang"').terms, mark=("[", "]"))
+    assert "[Đà Nẵng đã]" in snippet(text, parse_query("da nang").terms, mark=("[", "]"))  # "đã" is a "da" too
+    assert snippet(text, parse_query("du*").terms, mark=("[", "]")).count("[Du]") == 2
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"unclosed', "AND hue", "hue OR", "NOT hue", "(hue", "hue)", "()", "   ", "***", "hue AND OR nang"],
+)
+def test_malformed_queries_are_refused_clearly(query: str) -> None:
+    with pytest.raises(QueryError):
+        parse_query(query)
+
+
+def test_no_query_can_inject_fts_syntax(archive: Archive) -> None:
+    archive.add_articles([(r, Capture(T0, r.url)) for r in ARTICLES])
+    for query in ["title:hue", "NEAR(hue nang)", "hue^", "{title}: hue", "hue + nang", "'; DROP TABLE articles; --"]:
+        search(archive, query)  # must not raise an FTS5 syntax error
+    assert archive.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
+
+
+def test_refuses_a_file_that_is_not_an_archive(tmp_path: Path) -> None:
+    text = tmp_path / "notes.sqlite"
+    text.write_text("hello, not a database")
+    with pytest.raises(ArchiveError, match="cannot use"):
+        Archive(text)
+    assert text.read_text() == "hello, not a database"
+    other = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE people (name TEXT)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(ArchiveError, match="not a portal-archive archive"):
+        Archive(other)
+
+
+def test_refuses_an_archive_from_a_newer_version(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite"
+    Archive(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    for readonly in (False, True):
+        with pytest.raises(ArchiveError, match="newer"):
+            Archive(path, readonly=readonly)
+
+
+def test_readonly_never_creates_a_file(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveError, match="no archive"):
+        Archive(tmp_path / "missing.sqlite", readonly=True)
+    assert not (tmp_path / "missing.sqlite").exists()

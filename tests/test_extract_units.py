@@ -1,0 +1,172 @@
+"""Each extraction concern on its own: text, dates, counters, attribution, URLs, encodings."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from crawler.extract import extract
+from crawler.extract.attribution import Source, parse_source, split_inline_source
+from crawler.extract.dates import find_dates, parse_date
+from crawler.extract.encoding import decode
+from crawler.extract.text import clean, fold, parse_count
+from crawler.urls import canonicalize, site_of
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("Ngày cập nhật 27/08/2020", "2020-08-27"),
+        ("Ngày cập nhật 07/04/2019", "2019-04-07"),
+        ("Cập nhật:18/09/2020 4:19:27 CH", "2020-09-18T16:19:27+07:00"),
+        ("Cập nhật:05/03/2021 9:05:11 SA", "2021-03-05T09:05:11+07:00"),
+        ("Cập nhật:05/03/2021 12:30:00 CH", "2021-03-05T12:30:00+07:00"),
+        ("Cập nhật:05/03/2021 12:10:45 SA", "2021-03-05T00:10:45+07:00"),
+        ("Đăng ngày 11 - 11 - 2023", "2023-11-11"),
+        ("Thứ năm - 27/08/2020 14:30", "2020-08-27T14:30+07:00"),
+        ("6:11:13 , 17/1/2018", "2018-01-17T06:11:13+07:00"),
+        ("Thanh Long 22:07 23/01/2026", "2026-01-23T22:07+07:00"),
+        ("Thời gian đăng: 26/11/2018 01:49:17 PM", "2018-11-26T13:49:17+07:00"),
+        ("Cập nhật lúc : 01/05/2020 15:02", "2020-05-01T15:02+07:00"),
+        ("Hà Nội, ngày 27 tháng 8 năm 2020", "2020-08-27"),
+        ("22/09/2022 15:15", "2022-09-22T15:15+07:00"),
+    ],
+)
+def test_dates(text: str, iso: str) -> None:
+    assert parse_date(text) == iso
+
+
+@pytest.mark.parametrize(
+    "text", ["Sáng ngày 07/4, đoàn công tác", "chiều nay (26/8)", "31/02/2020", "Số 1125/TB-SDL", "13:92 01/01/2020x"]
+)
+def test_not_dates(text: str) -> None:
+    assert parse_date(text) in (None, "2020-01-01") if "13:92" in text else parse_date(text) is None
+
+
+def test_date_labels_tell_publication_from_update() -> None:
+    found = find_dates("Ngày đăng: 01/09/2020 | Cập nhật: 03/09/2020 08:15")
+    assert [(d.iso, d.label) for d in found] == [("2020-09-01", "published"), ("2020-09-03T08:15+07:00", "updated")]
+
+
+@pytest.mark.parametrize(
+    ("text", "publisher", "author"),
+    [
+        ("theo www.thuathienhue.gov.vn (HNQ)", "www.thuathienhue.gov.vn", "HNQ"),
+        ("www.thuathienhue.gov.vn", "www.thuathienhue.gov.vn", None),
+        ("Sở Du lịch Thừa Thiên Huế", "Sở Du lịch Thừa Thiên Huế", None),
+        ("Nguồn: Báo Thừa Thiên Huế", "Báo Thừa Thiên Huế", None),
+        ("Theo: Đinh Thanh - Văn Đức/baohatinh.vn", "baohatinh.vn", "Đinh Thanh - Văn Đức"),
+        ("Tác giả: Nguyễn Văn A", None, "Nguyễn Văn A"),
+        ("Minh Hiền - Sở Du lịch", "Sở Du lịch", "Minh Hiền"),
+        ("Bảo Châu - Trung tâm Thông tin Xúc tiến du lịch", "Trung tâm Thông tin Xúc tiến du lịch", "Bảo Châu"),
+        ("Hoàng Lan", None, "Hoàng Lan"),
+        ("PV", None, "PV"),
+        ("Theo TTXVN", "TTXVN", None),
+    ],
+)
+def test_attribution(text: str, publisher: str | None, author: str | None) -> None:
+    assert parse_source(text) == Source(text, publisher, author)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(Ảnh: Thanh Vân)",
+        "Chúc mừng các đơn vị đạt giải.",
+        "Sở Du lịch tổ chức hội nghị tổng kết năm 2020 tại thành phố Huế.",
+        "Theo báo cáo của Bộ Thông tin và Truyền thông, năm 2019 tỉnh dẫn đầu cả nước về chỉ số ứng dụng CNTT.",
+    ],
+)
+def test_not_attribution(text: str) -> None:
+    assert parse_source(text) is None
+
+
+def test_inline_attribution_after_the_closing_mark() -> None:
+    body, source = split_inline_source("… hướng đến phát triển bền vững./. theo www.thuathienhue.gov.vn (NTH)")  # type: ignore[misc]
+    assert body == "… hướng đến phát triển bền vững./."
+    assert source == Source("theo www.thuathienhue.gov.vn (NTH)", "www.thuathienhue.gov.vn", "NTH")
+
+
+def test_text_normalisation_and_folding() -> None:
+    nfd = unicodedata.normalize("NFD", "Thừa Thiên Huế")
+    assert clean(f"  {nfd}\u00a0\u200b dẫn\n\tđầu ") == "Thừa Thiên Huế dẫn đầu"
+    assert clean("Ðà Nẵng") == "Đà Nẵng"  # U+00D0 → U+0110
+    assert fold("Đà Nẵng, THỪA THIÊN HUẾ") == "da nang, thua thien hue"
+    assert fold("hoá") == fold("hóa") == "hoa" and fold("thuý") == fold("thúy")
+    text = "Thừa Thiên Huế dẫn đầu"
+    assert len(fold(text)) == len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "n"), [("53.957", 53957), ("13.092.837", 13092837), ("7", 7), ("1,204", 1204), ("4 741", 4741)]
+)
+def test_counts(text: str, n: int) -> None:
+    assert parse_count(text) == n
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("http://sdl.thuathienhue.gov.vn/?gd=4&cn=121&tc=4335", "http://sdl.thuathienhue.gov.vn/?cn=121&gd=4&tc=4335"),
+        (
+            "http://SDL.thuathienhue.gov.vn:80/?tc=4335&cn=121&gd=4#top",
+            "http://sdl.thuathienhue.gov.vn/?cn=121&gd=4&tc=4335",
+        ),
+        (
+            "http://sdl.thuathienhue.gov.vn/?tc=4335&utm_source=zalo&cn=121&gd=4&fbclid=x",
+            "http://sdl.thuathienhue.gov.vn/?cn=121&gd=4&tc=4335",
+        ),
+        ("http://x.gov.vn/(S(abcdefghijklmno))/Default.aspx?id=3", "http://x.gov.vn/Default.aspx?id=3"),
+        ("http://x.gov.vn/news.jsp;jsessionid=ABC123?id=3", "http://x.gov.vn/news.jsp?id=3"),
+        ("https://x.gov.vn/a?PHPSESSID=1&b=2", "https://x.gov.vn/a?b=2"),
+        ("https://x.gov.vn", "https://x.gov.vn/"),
+    ],
+)
+def test_canonical_urls(url: str, canonical: str) -> None:
+    assert canonicalize(url) == canonical
+
+
+def test_site_of() -> None:
+    assert site_of("http://www.thuathienhue.gov.vn/vi-vn/") == "thuathienhue.gov.vn"
+    assert site_of("http://127.0.0.1:8765/?tc=1") == "127.0.0.1:8765"
+
+
+def test_wrong_charset_declaration_is_overruled() -> None:
+    html = '<html><head><meta charset="windows-1258"></head><body><p>Thừa Thiên Huế</p></body></html>'.encode()
+    text, encoding = decode(html)
+    assert "Thừa Thiên Huế" in text and encoding == "utf-8"
+
+
+def to_cp1258(text: str) -> bytes:
+    """Encode as legacy Vietnamese Windows pages do: letters precomposed, tone marks combining."""
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    out = b""
+    for ch in text:
+        try:
+            out += ch.encode("cp1258")
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", ch)
+            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+            out += (base + "".join(c for c in parts if c in tones)).encode("cp1258")
+    return out
+
+
+def test_windows_1258_decodes_to_nfc() -> None:
+    title = "Thừa Thiên Huế dẫn đầu về công nghệ thông tin"
+    html = f'<html><head><meta charset="windows-1258"></head><body><h1>{title}</h1></body></html>'
+    record = extract(to_cp1258(html), "http://x.gov.vn/a")
+    assert record.title == title
+    assert unicodedata.is_normalized("NFC", record.title)
+
+
+def test_extract_never_raises_on_garbage() -> None:
+    for junk in (
+        b"",
+        b"\x00\xff\xfe garbage",
+        b"<html><body>" + b"<div>" * 3000,
+        "<p>chỉ một dòng</p>",
+        b"<?xml version='1.0' encoding='utf-8'?><html/>",
+    ):
+        record = extract(junk, "http://x.gov.vn/")
+        assert "no_title" in record.warnings or record.title
