@@ -30,7 +30,7 @@ def _stored(db: Path) -> dict[str, dict]:
 
 def _crawl(host: str, proxy: SamplePortalServer, db: Path) -> list[str]:
     before = len(proxy.requests_seen)
-    result = run_cli("crawl", host, "--db", str(db), "--proxy", proxy.url, "--delay", "0")
+    result = run_cli("crawl", f"http://{host}/", "--db", str(db), "--proxy", proxy.url, "--delay", "0")
     assert result.code == 0, result.err + result.out
     return proxy.requests_seen[before:]
 

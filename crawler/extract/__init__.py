@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from ..profiles import PortalProfile, detect_profile, profile_for_host
+from ..profiles import PortalProfile, detect_profile, get_profile, profile_for_host
+from ..registry import find_site
 from ..urls import canonicalize, host_of, site_of
 from .article import read_article
 from .attribution import Source
@@ -36,7 +37,14 @@ class Page:
 
 
 def _resolve_profile(url: str, text: str, profile: PortalProfile | None) -> PortalProfile | None:
-    return profile or profile_for_host(host_of(url)) or detect_profile(text)
+    """The given profile; else the family of the site in the registry; else a profile that lists
+    the host; else the family whose markers the page shows."""
+    if profile is not None:
+        return profile
+    site = find_site(url)
+    if site is not None and site.family:
+        return get_profile(site.family)
+    return profile_for_host(host_of(url)) or detect_profile(text)
 
 
 def analyse(
