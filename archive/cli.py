@@ -14,6 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable
+from datetime import datetime as datetime_type
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +174,10 @@ def _canonical_link(data: bytes) -> str | None:
     help="Seconds between requests to a host (default 1; 0 also disables AutoThrottle).",
 )
 @click.option("--proxy", help="Send every request through this HTTP proxy (e.g. a local replay server).")
+@click.option("--revisit", "mode", flag_value="revisit", help="Also re-check archived articles (conditional requests).")
+@click.option("--full", "mode", flag_value="full", help="Refetch everything, archived or not.")
+@click.option("--resume", is_flag=True, help="Continue the site's last unfinished crawl where it stopped.")
+@click.option("--warc-dir", type=click.Path(file_okay=False), help="Where WARC files go (default: warc/ beside --db).")
 @click.option("-v", "--verbose", is_flag=True, help="Log what the crawler does.")
 def crawl(
     sites: tuple[str, ...],
@@ -182,26 +187,45 @@ def crawl(
     max_depth: int | None,
     delay: float | None,
     proxy: str | None,
+    mode: str | None,
+    resume: bool,
+    warc_dir: str | None,
     verbose: bool,
 ) -> None:
-    """Crawl portals into the archive.
+    """Crawl portals into the archive, capturing every response in WARC files.
 
     SITE_OR_URL is a registered domain (`portal-archive sites` lists them; its profile and start
     URLs are used) or a start URL of any portal (generic discovery and extraction). Robots.txt
-    is obeyed; only the site's own hosts are fetched. Re-crawling adds no duplicates: unchanged
-    articles are only marked seen, changed ones get a new version.
+    (with Crawl-delay) is obeyed; only the site's own hosts are fetched.
+
+    By default a re-crawl is incremental: listings are fetched, but only articles not yet
+    archived; --revisit re-checks archived ones with conditional requests, --full refetches all.
+    Unchanged articles add no version; changed ones add one. --resume continues a crawl that was
+    stopped (Ctrl-C, SIGTERM, or killed) without fetching what it had already stored.
     """
     from crawler.run import CrawlLimits, CrawlTarget, check_targets, run_crawls
+    from crawler.session import CrawlLocked
     from crawler.spiders.portal import SiteError
 
-    targets = [CrawlTarget(site) for site in sites]
+    targets = [CrawlTarget(site, mode=mode or "incremental", resume=resume) for site in sites]
     try:
         check_targets(targets)
     except SiteError as exc:
         raise BadInput(str(exc)) from None
     _open_archive(db_path, readonly=False).close()  # a bad --db fails here, before any fetch
     limits = CrawlLimits(max_pages=max_pages, max_time=max_time, max_depth=max_depth, delay=delay)
-    run_ids = run_crawls(targets, db_path, proxy=proxy, limits=limits, log_level="INFO" if verbose else "WARNING")
+    try:
+        run_ids = run_crawls(
+            targets,
+            db_path,
+            proxy=proxy,
+            limits=limits,
+            log_level="INFO" if verbose else "WARNING",
+            progress="live" if sys.stderr.isatty() else "plain",
+            warc_dir=warc_dir,
+        )
+    except CrawlLocked as exc:
+        raise Failure(str(exc)) from None
     _report_runs(db_path, run_ids)
 
 
@@ -213,7 +237,7 @@ def _report_runs(db_path: str, run_ids: list[int]) -> None:
     _emit(
         rows,
         "table",
-        ["id", "site", "status", "pages", "articles_new", "articles_changed", "articles_unchanged", "errors"],
+        ["id", "site", "mode", "status", "pages", "articles_new", "articles_changed", "articles_unchanged", "errors"],
         title="Crawl runs",
     )
     click.echo(f"archive: {Path(db_path).resolve()}")
@@ -226,15 +250,9 @@ def _report_runs(db_path: str, run_ids: list[int]) -> None:
 @click.argument("query")
 @db_option
 @click.option("--site", help="Only this site (domain).")
-@click.option(
-    "--since", callback=_date_bound(end=False), help="Articles dated on or after (YYYY-MM-DD, YYYY-MM, YYYY)."
-)
-@click.option(
-    "--until", callback=_date_bound(end=True), help="Articles dated on or before (YYYY-MM-DD, YYYY-MM, YYYY)."
-)
-@click.option(
-    "--limit", type=click.IntRange(min=1, max=10_000), default=20, show_default=True, help="At most this many results."
-)
+@click.option("--since", callback=_date_bound(end=False), help="Articles dated on or after (YYYY-MM-DD, YYYY-MM, YYYY).")
+@click.option("--until", callback=_date_bound(end=True), help="Articles dated on or before (YYYY-MM-DD, YYYY-MM, YYYY).")
+@click.option("--limit", type=click.IntRange(min=1, max=10_000), default=20, show_default=True, help="At most this many results.")
 @click.option(
     "--sort",
     type=click.Choice(["relevance", "date"]),
@@ -329,9 +347,7 @@ def demo(db_path: str, sites_dir: str | None, query: str) -> None:
     )
     click.echo(f'\n$ portal-archive search --db {db_path} "{query}"')
     ctx = click.get_current_context()
-    ctx.invoke(
-        search, query=query, db_path=db_path, site=None, since=None, until=None, limit=5, sort="relevance", fmt="table"
-    )
+    ctx.invoke(search, query=query, db_path=db_path, site=None, since=None, until=None, limit=5, sort="relevance", fmt="table")
 
 
 # -- sites and runs --------------------------------------------------------------------------
@@ -386,12 +402,218 @@ def runs(db_path: str, site: str | None, limit: int, fmt: str) -> None:
     )
 
 
+# -- schedules -------------------------------------------------------------------------------
+@cli.group(epilog=EXIT_CODES)
+def schedule() -> None:
+    """Crawls on a timetable: add, list, remove, and run what is due (from cron or a service).
+
+    Times are Vietnam's (Asia/Ho_Chi_Minh, +07:00). A run missed while the machine was off runs
+    once at the next `run-due`, not once per missed slot; a site whose crawl is still running is
+    skipped, never overlapped; one failing site does not stop the others.
+    """
+
+
+def _schedule_table(rows: list[dict[str, Any]], fmt: str) -> None:
+    _emit(rows, fmt, ["id", "site", "cron", "next_run_at", "last_run_at", "last_status", "options"], title="Schedules")
+
+
+@schedule.command("add", epilog=EXIT_CODES)
+@click.argument("site")
+@db_option
+@click.option("--cron", help='A cron expression in Vietnam time, e.g. "0 2 * * *" (02:00 every day).')
+@click.option("--every", type=click.Choice(sorted(("hour", "day", "week", "month"))), help="Shorthand: hourly, daily 02:00, …")
+@click.option("--revisit", "mode", flag_value="revisit", help="Crawl with --revisit.")
+@click.option("--full", "mode", flag_value="full", help="Crawl with --full.")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Crawl with --max-pages.")
+@click.option("--max-time", type=click.FloatRange(min=1), help="Crawl with --max-time.")
+@click.option("--delay", type=click.FloatRange(min=0), help="Crawl with --delay.")
+@click.option("--proxy", help="Crawl with --proxy.")
+def schedule_add(
+    site: str,
+    db_path: str,
+    cron: str | None,
+    every: str | None,
+    mode: str | None,
+    max_pages: int | None,
+    max_time: float | None,
+    delay: float | None,
+    proxy: str | None,
+) -> None:
+    """Crawl SITE on a timetable (replaces its schedule if it had one)."""
+    from crawler.spiders.portal import SiteError, resolve_site
+
+    from . import schedule as schedules
+
+    if bool(cron) == bool(every):
+        raise BadInput("give either --cron EXPRESSION or --every hour|day|week|month")
+    try:
+        site_id, _, _ = resolve_site(site)
+    except SiteError as exc:
+        raise BadInput(str(exc)) from None
+    expression = cron or schedules.EVERY[every or ""]
+    try:
+        schedules.next_time(expression, schedules.parse_time(None))
+    except schedules.ScheduleError as exc:
+        raise BadInput(str(exc)) from None
+    options = {
+        "revisit": mode == "revisit",
+        "full": mode == "full",
+        "max_pages": max_pages,
+        "max_time": max_time,
+        "delay": delay,
+        "proxy": proxy,
+    }
+    target = site if "://" in site else site_id
+    archive = _open_archive(db_path, readonly=False)
+    try:
+        row = schedules.add(archive, target, expression, {k: v for k, v in options.items() if v not in (None, False)})
+    finally:
+        archive.close()
+    click.echo(f"scheduled {row['site']} ({row['cron']}); next run {row['next_run_at']} (Asia/Ho_Chi_Minh)")
+
+
+@schedule.command("list", epilog=EXIT_CODES)
+@db_option
+@format_option
+def schedule_list(db_path: str, fmt: str) -> None:
+    """List schedules with their next run times (Asia/Ho_Chi_Minh) and how the last run went."""
+    from . import schedule as schedules
+
+    archive = _open_archive(db_path, readonly=True)
+    try:
+        rows = schedules.listing(archive)
+    finally:
+        archive.close()
+    _schedule_table(rows, fmt)
+
+
+@schedule.command("remove", epilog=EXIT_CODES)
+@click.argument("site_or_id")
+@db_option
+def schedule_remove(site_or_id: str, db_path: str) -> None:
+    """Remove the schedule of a site (by site or schedule id)."""
+    from . import schedule as schedules
+
+    archive = _open_archive(db_path, readonly=False)
+    try:
+        row = schedules.remove(archive, site_or_id)
+    except schedules.ScheduleError as exc:
+        raise BadInput(str(exc)) from None
+    finally:
+        archive.close()
+    click.echo(f"removed the schedule of {row['site']}")
+
+
+def _run_due_once(db_path: str, when: datetime_type | None) -> list[Any]:
+    from datetime import datetime
+
+    from . import schedule as schedules
+
+    archive = _open_archive(db_path, readonly=False)
+    try:
+        outcomes = schedules.run_due(archive, db_path, when or datetime.now(schedules.VIETNAM))
+    finally:
+        archive.close()
+    for outcome in outcomes:
+        click.echo(f"{outcome.site}: {outcome.status}" + (f" ({outcome.detail})" if outcome.detail else ""))
+    return outcomes
+
+
+@schedule.command("run-due", epilog=EXIT_CODES)
+@db_option
+@click.option("--now", "now_", help="Act as if it were this time (ISO 8601; to try a timetable out).")
+def schedule_run_due(db_path: str, now_: str | None) -> None:
+    """Run every due crawl once, one after another, then exit (for cron or a systemd timer).
+
+    Exits 1 if any crawl failed (the others still ran).
+    """
+    from . import schedule as schedules
+
+    try:
+        when = schedules.parse_time(now_) if now_ else None
+    except schedules.ScheduleError as exc:
+        raise BadInput(str(exc)) from None
+    outcomes = _run_due_once(db_path, when)
+    if not outcomes:
+        click.echo("nothing is due")
+    if any(o.status == "failed" for o in outcomes):
+        raise Failure(f"{sum(o.status == 'failed' for o in outcomes)} scheduled crawl(s) failed")
+
+
+@schedule.command("daemon", epilog=EXIT_CODES)
+@db_option
+@click.option("--poll", type=click.FloatRange(min=1), default=60, show_default=True, help="Seconds between checks.")
+def schedule_daemon(db_path: str, poll: float) -> None:
+    """Run due crawls as they come due, in the foreground (for a service manager); Ctrl-C or
+    SIGTERM stops it between crawls."""
+    import signal
+    import time
+
+    stop = {"now": False}
+
+    def _stop(signum: int, frame: object) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    click.echo(f"schedule daemon on {Path(db_path).resolve()} (checking every {poll:g} s)")
+    while not stop["now"]:
+        _run_due_once(db_path, None)
+        deadline = time.monotonic() + poll
+        while not stop["now"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+    click.echo("schedule daemon stopped")
+
+
+# -- re-extraction and verification ------------------------------------------------------------
+@cli.command(epilog=EXIT_CODES)
+@db_option
+@click.option("--site", help="Only this site.")
+@click.option("--warc-dir", type=click.Path(file_okay=False), help="The WARC folder (default: warc/ beside --db).")
+def reextract(db_path: str, site: str | None, warc_dir: str | None) -> None:
+    """Rebuild article records from the archived WARC responses, with no network.
+
+    Run after an extractor improvement: each article's latest capture is extracted again, and a
+    version is added only where the record really changed.
+    """
+    from .reextract import reextract as run_reextract
+
+    archive = _open_archive(db_path, readonly=False)
+    try:
+        report = run_reextract(archive, Path(warc_dir) if warc_dir else Path(db_path).resolve().parent / "warc", site=site)
+    finally:
+        archive.close()
+    click.echo(
+        f"checked {report.checked} articles: {report.changed} changed, {report.unchanged} unchanged, "
+        f"{report.missing} without a readable capture"
+    )
+    if report.missing:
+        raise Failure(f"{report.missing} article(s) have no readable WARC capture (see `portal-archive verify`)")
+
+
+@cli.command(epilog=EXIT_CODES)
+@db_option
+@click.option("--warc-dir", type=click.Path(file_okay=False), help="The WARC folder (default: warc/ beside --db).")
+@click.option("--repair", is_flag=True, help="Cut the truncated tail a killed crawl left in a WARC file.")
+def verify(db_path: str, warc_dir: str | None, repair: bool) -> None:
+    """Check an archive: SQLite integrity, every WARC file complete, every pointer resolving."""
+    from .verify import verify as run_verify
+
+    archive = _open_archive(db_path, readonly=not repair)
+    try:
+        report = run_verify(archive, Path(warc_dir) if warc_dir else Path(db_path).resolve().parent / "warc", repair=repair)
+    finally:
+        archive.close()
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        raise Failure("the archive has problems (see above)" + ("" if repair else "; --repair cuts truncated WARC tails"))
+
+
 def main(argv: Iterable[str] | None = None) -> None:
     """Entry point: click's errors become one line on stderr with the documented exit code."""
     try:
-        code = cli.main(
-            args=list(argv) if argv is not None else None, prog_name="portal-archive", standalone_mode=False
-        )
+        code = cli.main(args=list(argv) if argv is not None else None, prog_name="portal-archive", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)

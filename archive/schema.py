@@ -120,6 +120,69 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m002_operations(db: sqlite_utils.Database) -> None:
+    """Raw-capture pointers for conditional re-fetches, the crawl frontier (resume), attachments,
+    schedules, and more about each run."""
+    _statements(
+        db,
+        """
+        ALTER TABLE articles ADD COLUMN etag TEXT;
+        ALTER TABLE articles ADD COLUMN last_modified TEXT;
+        ALTER TABLE crawl_runs ADD COLUMN mode TEXT;
+        ALTER TABLE crawl_runs ADD COLUMN resumed_from INTEGER REFERENCES crawl_runs(id);
+        ALTER TABLE crawl_runs ADD COLUMN requests INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE crawl_runs ADD COLUMN attachments INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE crawl_runs ADD COLUMN limit_reached TEXT;
+        ALTER TABLE crawl_runs ADD COLUMN pid INTEGER;
+        -- Every URL a crawl of a site discovered: pending until fetched (done), given up (failed)
+        -- or refused (skipped: robots.txt); a resumed crawl starts from the pending and failed ones.
+        CREATE TABLE frontier (
+            site TEXT NOT NULL,
+            url TEXT NOT NULL,
+            kind TEXT,
+            depth INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'pending',
+            run_id INTEGER REFERENCES crawl_runs(id),
+            discovered_at TEXT,
+            fetched_at TEXT,
+            http_status INTEGER,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            PRIMARY KEY (site, url)
+        );
+        CREATE INDEX frontier_pending ON frontier(site, status);
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            url TEXT NOT NULL,
+            text TEXT,
+            media_type TEXT,
+            size INTEGER,
+            sha1 TEXT,
+            status TEXT NOT NULL DEFAULT 'pending',
+            fetched_at TEXT,
+            crawl_run_id INTEGER REFERENCES crawl_runs(id),
+            warc_file TEXT,
+            warc_offset INTEGER,
+            warc_record_id TEXT,
+            UNIQUE (article_id, url)
+        );
+        CREATE TABLE schedules (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL UNIQUE,
+            cron TEXT NOT NULL,
+            options TEXT,
+            created_at TEXT NOT NULL,
+            last_run_at TEXT,
+            last_status TEXT,
+            next_run_at TEXT NOT NULL,
+            enabled INTEGER NOT NULL DEFAULT 1
+        )
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

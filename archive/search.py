@@ -128,9 +128,7 @@ def _highlight_spans(folded: str, terms: list[tuple[str, bool]]) -> list[tuple[i
     return merged
 
 
-def snippet(
-    text: str, terms: list[tuple[str, bool]], *, width: int = 160, mark: tuple[str, str] = ("<mark>", "</mark>")
-) -> str:
+def snippet(text: str, terms: list[tuple[str, bool]], *, width: int = 160, mark: tuple[str, str] = ("<mark>", "</mark>")) -> str:
     """A window of the original ``text`` around the first match, matches wrapped in ``mark``."""
     if not text:
         return ""

@@ -12,7 +12,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,61 @@ class Capture:
     warc_offset: int | None = None
     warc_record_id: str | None = None
     payload_digest: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class PageMark:
+    """A URL of the frontier, fetched (``done``) or given up (``failed``), or just discovered."""
+
+    url: str
+    status: str  # pending | done | failed
+    kind: str | None = None  # article | listing | attachment | page
+    depth: int = 0
+    at: str | None = None
+    http_status: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class AttachmentRow:
+    """A document or image of an article, listed (``pending``, ``offsite``) or fetched."""
+
+    article_url: str
+    url: str
+    text: str | None
+    status: str
+    media_type: str | None = None
+    size: int | None = None
+    sha1: str | None = None
+    fetched_at: str | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    warc_record_id: str | None = None
+
+
+@dataclass(frozen=True)
+class VisitorObservation:
+    site: str
+    stats: dict[str, int]
+    observed_at: str
+    url: str | None
+
+
+@dataclass
+class Batch:
+    """Everything one stretch of a crawl produced, written in one transaction: a kill loses at
+    most this batch, and never leaves half of it (a page marked done without its article)."""
+
+    articles: list[tuple[Record, Capture]] = field(default_factory=list)
+    seen: list[tuple[str, str]] = field(default_factory=list)  # (url, at): unchanged by a 304
+    pages: list[PageMark] = field(default_factory=list)
+    attachments: list[AttachmentRow] = field(default_factory=list)
+    visitors: list[VisitorObservation] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.articles) + len(self.seen) + len(self.pages) + len(self.attachments) + len(self.visitors)
 
 
 @dataclass
@@ -69,9 +124,7 @@ class Archive:
             raise ArchiveError(f"directory {self.path.parent} does not exist")
         try:
             if readonly:
-                conn = sqlite3.connect(
-                    f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30
-                )
+                conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30)
             else:
                 conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             conn.execute("PRAGMA busy_timeout = 30000")
@@ -116,18 +169,51 @@ class Archive:
                 self.db.table("sites").upsert_all(rows, pk="domain")
 
     # -- crawl runs ------------------------------------------------------------------------
-    def start_run(self, site: str, seeds: Sequence[str], settings: dict[str, Any] | None = None) -> int:
+    def start_run(
+        self,
+        site: str,
+        seeds: Sequence[str],
+        settings: dict[str, Any] | None = None,
+        *,
+        mode: str = "incremental",
+        resumed_from: int | None = None,
+    ) -> int:
         with transaction(self.db):
             cur = self.db.execute(
-                "INSERT INTO crawl_runs (site, seeds, started_at, status, settings, software) "
-                "VALUES (?, ?, ?, 'running', ?, ?)",
-                [site, json.dumps(list(seeds)), now(), json.dumps(settings or {}, ensure_ascii=False), SOFTWARE],
+                "INSERT INTO crawl_runs (site, seeds, started_at, status, settings, software, mode, resumed_from, pid) "
+                "VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+                [
+                    site,
+                    json.dumps(list(seeds)),
+                    now(),
+                    json.dumps(settings or {}, ensure_ascii=False),
+                    SOFTWARE,
+                    mode,
+                    resumed_from,
+                    os.getpid(),
+                ],
             )
         assert cur.lastrowid is not None
         return cur.lastrowid
 
+    def resumable_run(self, site: str) -> dict[str, Any] | None:
+        """The site's latest run if it did not finish (interrupted, failed, or killed while running)."""
+        rows = list(self.db.query("SELECT * FROM crawl_runs WHERE site = ? ORDER BY id DESC LIMIT 1", [site]))
+        if rows and rows[0]["status"] in ("running", "interrupted", "failed", "limit_reached"):
+            return rows[0]
+        return None
+
+    def mark_abandoned_runs(self, site: str) -> None:
+        """Runs of ``site`` still marked running belong to killed processes: say so."""
+        with transaction(self.db):
+            self.db.execute(
+                "UPDATE crawl_runs SET status = 'interrupted', finished_at = coalesce(finished_at, ?) "
+                "WHERE site = ? AND status = 'running'",
+                [now(), site],
+            )
+
     def finish_run(self, run_id: int, status: str, **counts: Any) -> None:
-        allowed = {"pages", "errors", "error_kinds", "bytes", "warc_files"}
+        allowed = {"pages", "errors", "error_kinds", "bytes", "warc_files", "requests", "limit_reached"}
         values = {
             k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
             for k, v in counts.items()
@@ -142,23 +228,131 @@ class Archive:
         rows = list(self.db.query("SELECT * FROM crawl_runs WHERE id = ?", [run_id]))
         return rows[0] if rows else None
 
-    # -- articles --------------------------------------------------------------------------
-    def add_articles(self, items: Sequence[tuple[Record, Capture]], run_id: int | None = None) -> WriteResult:
-        """Store fetched records in one transaction: new articles, new versions of changed
-        ones, ``last_seen`` of unchanged ones. Re-running the same batch changes nothing more."""
+    # -- the frontier ----------------------------------------------------------------------
+    def reset_frontier(self, site: str) -> None:
+        """Forget what earlier crawls of ``site`` discovered: a new crawl starts from its seeds."""
+        with transaction(self.db):
+            self.db.execute("DELETE FROM frontier WHERE site = ?", [site])
+
+    def frontier(self, site: str, status: str) -> list[tuple[str, str | None, int]]:
+        """(url, kind, depth) of the site's frontier URLs with ``status``."""
+        return [
+            tuple(r)  # type: ignore[misc]
+            for r in self.db.execute(
+                "SELECT url, kind, depth FROM frontier WHERE site = ? AND status = ? ORDER BY rowid", [site, status]
+            )
+        ]
+
+    def known_articles(self, site: str) -> dict[str, tuple[str | None, str | None]]:
+        """url → (ETag, Last-Modified) of every article archived for ``site``."""
+        return {
+            url: (etag, modified)
+            for url, etag, modified in self.db.execute("SELECT url, etag, last_modified FROM articles WHERE site = ?", [site])
+        }
+
+    # -- writing what a crawl found ------------------------------------------------------------
+    def write(self, batch: Batch, run_id: int | None = None, site: str | None = None) -> WriteResult:
+        """Store a batch in one transaction: new articles, new versions of changed ones,
+        ``last_seen`` of unchanged ones, frontier marks, attachments, visitor statistics.
+        Writing the same batch again changes nothing more."""
         result = WriteResult()
-        if not items:
+        if not len(batch):
             return result
         with transaction(self.db):
-            for record, capture in items:
+            for record, capture in batch.articles:
                 result += self._add_article(record, capture, run_id)
+            for url, at in batch.seen:
+                self.db.execute("UPDATE articles SET last_seen = ?, last_run_id = ? WHERE url = ?", [at, run_id, url])
+            result.unchanged += len(batch.seen)
+            for mark in batch.pages:
+                self._mark(site or "", mark, run_id)
+            for row in batch.attachments:
+                self._add_attachment(row, run_id)
+            for obs in batch.visitors:
+                self._add_visitor_stats(obs, run_id)
             if run_id is not None:
+                done = sum(1 for m in batch.pages if m.status == "done")
                 self.db.execute(
                     "UPDATE crawl_runs SET articles_new = articles_new + ?, articles_changed = articles_changed + ?, "
-                    "articles_unchanged = articles_unchanged + ? WHERE id = ?",
-                    [result.new, result.changed, result.unchanged, run_id],
+                    "articles_unchanged = articles_unchanged + ?, pages = pages + ?, "
+                    "attachments = attachments + ? WHERE id = ?",
+                    [
+                        result.new,
+                        result.changed,
+                        result.unchanged,
+                        done,
+                        sum(1 for a in batch.attachments if a.status == "fetched"),
+                        run_id,
+                    ],
                 )
         return result
+
+    def add_articles(self, items: Sequence[tuple[Record, Capture]], run_id: int | None = None) -> WriteResult:
+        """Store fetched records (see ``write``)."""
+        return self.write(Batch(articles=list(items)), run_id)
+
+    def _mark(self, site: str, mark: PageMark, run_id: int | None) -> None:
+        if mark.status == "pending":
+            self.db.execute(
+                "INSERT OR IGNORE INTO frontier (site, url, kind, depth, status, run_id, discovered_at) "
+                "VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+                [site, mark.url, mark.kind, mark.depth, run_id, mark.at],
+            )
+            return
+        self.db.execute(
+            "INSERT INTO frontier (site, url, kind, depth, status, run_id, discovered_at, fetched_at, http_status, "
+            "attempts, error) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (site, url) DO UPDATE SET status = excluded.status, "
+            "run_id = excluded.run_id, fetched_at = excluded.fetched_at, http_status = excluded.http_status, "
+            "attempts = frontier.attempts + 1, error = excluded.error, kind = coalesce(frontier.kind, excluded.kind)",
+            [
+                site,
+                mark.url,
+                mark.kind,
+                mark.depth,
+                mark.status,
+                run_id,
+                mark.at,
+                mark.at,
+                mark.http_status,
+                mark.error,
+            ],
+        )
+
+    def _add_attachment(self, row: AttachmentRow, run_id: int | None) -> None:
+        found = self.db.execute("SELECT id FROM articles WHERE url = ?", [row.article_url]).fetchone()
+        if found is None:
+            return
+        values = [
+            found[0],
+            row.url,
+            row.text,
+            row.media_type,
+            row.size,
+            row.sha1,
+            row.status,
+            row.fetched_at,
+            run_id,
+            row.warc_file,
+            row.warc_offset,
+            row.warc_record_id,
+        ]
+        if row.status in ("pending", "offsite"):  # listed: never overwrite what was fetched
+            self.db.execute(
+                "INSERT OR IGNORE INTO attachments (article_id, url, text, media_type, size, sha1, status, fetched_at, "
+                "crawl_run_id, warc_file, warc_offset, warc_record_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                values,
+            )
+            return
+        self.db.execute(
+            "INSERT INTO attachments (article_id, url, text, media_type, size, sha1, status, fetched_at, crawl_run_id, "
+            "warc_file, warc_offset, warc_record_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (article_id, url) DO UPDATE SET media_type = excluded.media_type, size = excluded.size, "
+            "sha1 = excluded.sha1, status = excluded.status, fetched_at = excluded.fetched_at, "
+            "crawl_run_id = excluded.crawl_run_id, warc_file = excluded.warc_file, warc_offset = excluded.warc_offset, "
+            "warc_record_id = excluded.warc_record_id, text = coalesce(attachments.text, excluded.text)",
+            values,
+        )
 
     def _add_article(self, record: Record, capture: Capture, run_id: int | None) -> WriteResult:
         digest = record.content_hash()
@@ -176,11 +370,14 @@ class Archive:
             "source_publisher": source.publisher if source else None,
             "source_author": source.author if source else None,
             "views": record.views,
+            "etag": capture.etag,
+            "last_modified": capture.last_modified,
         }
         if row is not None and row[1] == digest:
             self.db.execute(
-                "UPDATE articles SET last_seen = ?, views = coalesce(?, views), last_run_id = ? WHERE id = ?",
-                [capture.fetched_at, record.views, run_id, row[0]],
+                "UPDATE articles SET last_seen = ?, views = coalesce(?, views), last_run_id = ?, "
+                "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified) WHERE id = ?",
+                [capture.fetched_at, record.views, run_id, capture.etag, capture.last_modified, row[0]],
             )
             return WriteResult(unchanged=1)
         if row is None:
@@ -238,16 +435,17 @@ class Archive:
         self, site: str, stats: dict[str, int], *, observed_at: str, url: str | None, run_id: int | None
     ) -> None:
         """One observation per site per crawl run (a later one in the same run replaces it)."""
-        values = {k: stats.get(k) for k in VISITOR_KEYS}
-        with transaction(self.db):
-            self.db.execute(
-                f"INSERT INTO visitor_stats (site, observed_at, crawl_run_id, url, {', '.join(values)}) "
-                f"VALUES (?, ?, ?, ?, {', '.join('?' for _ in values)}) "
-                "ON CONFLICT (crawl_run_id, site) DO UPDATE SET "
-                "observed_at = excluded.observed_at, url = excluded.url, "
-                + ", ".join(f"{k} = excluded.{k}" for k in values),
-                [site, observed_at, run_id, url, *values.values()],
-            )
+        self.write(Batch(visitors=[VisitorObservation(site, stats, observed_at, url)]), run_id)
+
+    def _add_visitor_stats(self, obs: VisitorObservation, run_id: int | None) -> None:
+        values = {k: obs.stats.get(k) for k in VISITOR_KEYS}
+        self.db.execute(
+            f"INSERT INTO visitor_stats (site, observed_at, crawl_run_id, url, {', '.join(values)}) "
+            f"VALUES (?, ?, ?, ?, {', '.join('?' for _ in values)}) "
+            "ON CONFLICT (crawl_run_id, site) DO UPDATE SET "
+            "observed_at = excluded.observed_at, url = excluded.url, " + ", ".join(f"{k} = excluded.{k}" for k in values),
+            [obs.site, obs.observed_at, run_id, obs.url, *values.values()],
+        )
 
     # -- reading ---------------------------------------------------------------------------
     def site_summary(self) -> list[dict[str, Any]]:

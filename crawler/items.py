@@ -1,8 +1,11 @@
-"""What the spider hands to the pipeline."""
+"""What the spider hands to the pipeline, besides the archive's own PageMark, AttachmentRow
+and VisitorObservation records."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from archive.store import Capture
 
 from .extract import Record
 
@@ -12,16 +15,12 @@ class ArticleItem:
     """An article page: its record and how it was fetched."""
 
     record: Record
-    fetched_at: str
-    fetched_url: str
-    http_status: int
+    capture: Capture
 
 
 @dataclass
-class VisitorStatsItem:
-    """The visitor widget as seen on a (non-article) page of a site."""
+class SeenItem:
+    """A known article the server says is unchanged (HTTP 304 to a conditional request)."""
 
-    site: str
-    stats: dict[str, int]
-    observed_at: str
     url: str
+    at: str

@@ -12,6 +12,8 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archive.locks import acquire_lock
+
 from . import settings as default_settings
 from .spiders.portal import PortalSpider, resolve_site
 
@@ -20,6 +22,8 @@ from .spiders.portal import PortalSpider, resolve_site
 class CrawlTarget:
     site: str  # registered domain or start URL
     start_url: str | None = None  # overrides the registry's start URLs
+    mode: str = "incremental"  # incremental | revisit | full
+    resume: bool = False
 
 
 @dataclass
@@ -36,45 +40,53 @@ def build_settings(
     proxy: str | None = None,
     limits: CrawlLimits | None = None,
     log_level: str = "WARNING",
+    progress: str | None = None,
+    warc_dir: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Settings:
     settings = Settings()
     settings.setmodule(default_settings, priority="project")
-    settings.set("ARCHIVE_DB", str(db_path), priority="cmdline")
-    settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    values: dict[str, Any] = {"ARCHIVE_DB": str(db_path), "LOG_LEVEL": log_level}
     if proxy:
-        settings.set("PORTAL_PROXY", proxy, priority="cmdline")
+        values["PORTAL_PROXY"] = proxy
+    if progress:
+        values["PROGRESS"] = progress
+    if warc_dir:
+        values["WARC_DIR"] = warc_dir
     limits = limits or CrawlLimits()
     if limits.max_pages:
-        settings.set("CLOSESPIDER_PAGECOUNT", limits.max_pages, priority="cmdline")
+        values["CLOSESPIDER_PAGECOUNT"] = limits.max_pages
     if limits.max_time:
-        settings.set("CLOSESPIDER_TIMEOUT", limits.max_time, priority="cmdline")
+        values["CLOSESPIDER_TIMEOUT"] = limits.max_time
     if limits.max_depth is not None:
-        settings.set("DEPTH_LIMIT", limits.max_depth, priority="cmdline")
+        values["DEPTH_LIMIT"] = limits.max_depth
     if limits.delay is not None:
-        settings.set("DOWNLOAD_DELAY", limits.delay, priority="cmdline")
+        values["DOWNLOAD_DELAY"] = limits.delay
         if limits.delay == 0:
-            settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
-            settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 8, priority="cmdline")
-    for key, value in (extra or {}).items():
+            values.update(AUTOTHROTTLE_ENABLED=False, CONCURRENT_REQUESTS_PER_DOMAIN=8)
+    values.update(extra or {})
+    for key, value in values.items():
         settings.set(key, value, priority="cmdline")
     return settings
 
 
-def check_targets(targets: list[CrawlTarget]) -> None:
-    """Raise SiteError for a target that is neither registered nor a URL (before any crawl)."""
+def check_targets(targets: list[CrawlTarget], db_path: str | None = None) -> None:
+    """Before any crawl: raise SiteError for a target that is neither registered nor a URL, and
+    (given the archive) CrawlLocked for a site whose crawl is already running."""
     for target in targets:
-        resolve_site(target.site)
+        site_id, _, _ = resolve_site(target.site)
+        if db_path is not None:
+            acquire_lock(db_path, site_id)
 
 
 def run_crawls(targets: list[CrawlTarget], db_path: str, **kwargs: Any) -> list[int]:
     """Crawl every target into the archive at ``db_path``; return their crawl run ids."""
-    check_targets(targets)
+    check_targets(targets, db_path)
     process = CrawlerProcess(build_settings(db_path, **kwargs))
     crawlers = []
     for target in targets:
         crawler = process.create_crawler(PortalSpider)
-        process.crawl(crawler, site=target.site, start_url=target.start_url)
+        process.crawl(crawler, site=target.site, start_url=target.start_url, mode=target.mode, resume=target.resume)
         crawlers.append(crawler)
     process.start()
-    return [c.spider.crawl_run_id for c in crawlers if c.spider is not None and hasattr(c.spider, "crawl_run_id")]
+    return [c.spider.session.run_id for c in crawlers if c.spider is not None and hasattr(c.spider, "session")]

@@ -8,14 +8,21 @@ Used by ``portal-archive demo`` and by the end-to-end tests. The server answers 
 * as a plain web server: a relative request (``GET /?gd=4 …``) is answered from the site named
   by ``default_host`` (a crawl then sees ``http://127.0.0.1:PORT/…``).
 
-Every request is recorded in ``requests_seen`` so tests can assert what a crawl fetched.
+Every request is recorded in ``requests_seen`` (with its time in ``request_times``) so tests
+can assert what a crawl fetched. Responses carry an ``ETag`` and a ``Last-Modified`` and answer
+conditional requests with 304, as well-configured portals do. Tests may replace a page
+(``set_page``) to play a portal that changed, and slow every answer down (``response_delay``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import mimetypes
 import threading
+import time
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -64,13 +71,11 @@ class SavedSite:
 
 
 def _guess_type(name: str) -> str:
+    if name.endswith((".html", ".htm")):
+        return "text/html; charset=utf-8"
     if name.endswith(".txt"):
         return "text/plain; charset=utf-8"
-    if name.endswith(".pdf"):
-        return "application/pdf"
-    if name.endswith((".jpg", ".jpeg")):
-        return "image/jpeg"
-    return "text/html; charset=utf-8"
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 @dataclass
@@ -80,8 +85,17 @@ class SamplePortalServer:
     sites_dir: Path = DEFAULT_SITES_DIR
     default_host: str | None = None
     port: int = 0
+    response_delay: float = 0.0
+    last_modified: str = "Fri, 28 Aug 2020 02:00:00 GMT"
     sites: dict[str, SavedSite] = field(default_factory=dict)
     requests_seen: list[str] = field(default_factory=list)
+    request_times: list[float] = field(default_factory=list)
+    overrides: dict[tuple[str, str], bytes] = field(default_factory=dict)
+
+    def set_page(self, host: str, path_and_query: str, body: bytes) -> None:
+        """Serve ``body`` for this URL of ``host`` from now on (a page the portal changed)."""
+        parts = urlsplit(path_and_query)
+        self.overrides[(host, route_key(parts.path, parts.query))] = body
 
     def __post_init__(self) -> None:
         for folder in sorted(Path(self.sites_dir).iterdir()):
@@ -121,11 +135,22 @@ class SamplePortalServer:
                     full = f"http://{self.headers.get('Host', '')}{self.path}"
                 with server._lock:
                     server.requests_seen.append(full)
+                    server.request_times.append(time.monotonic())
+                if server.response_delay:
+                    time.sleep(server.response_delay)
                 site = server.sites.get(host) or server.sites.get(host.removeprefix("www."))
                 if site is None:
                     status, headers, body = 502, {"Content-Type": "text/plain"}, b"not a saved site"
                 else:
                     status, headers, body = site.resolve(parts.path, parts.query)
+                    override = server.overrides.get((site.host, route_key(parts.path, parts.query)))
+                    if override is not None:
+                        status, body = 200, override
+                    if status == 200:
+                        headers["ETag"] = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+                        headers["Last-Modified"] = server.last_modified if override is None else self.date_time_string()
+                        if self._not_modified(headers):
+                            status, body = 304, b""
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -133,6 +158,18 @@ class SamplePortalServer:
                 self.end_headers()
                 if send_body:
                     self.wfile.write(body)
+
+            def _not_modified(self, headers: dict[str, str]) -> bool:
+                if_none_match = self.headers.get("If-None-Match")
+                if if_none_match is not None:
+                    return headers["ETag"] in [tag.strip() for tag in if_none_match.split(",")]
+                since = self.headers.get("If-Modified-Since")
+                if since:
+                    try:
+                        return parsedate_to_datetime(headers["Last-Modified"]) <= parsedate_to_datetime(since)
+                    except (TypeError, ValueError):
+                        return False
+                return False
 
             def log_message(self, format: str, *args: object) -> None:  # quiet
                 pass

@@ -34,15 +34,31 @@ TELNETCONSOLE_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.middlewares.ExactHostOffsiteMiddleware": 50,
-    "crawler.middlewares.LocalProxyMiddleware": 100,
+    "crawler.middlewares.LocalProxyMiddleware": 90,
+    # After robots.txt (100): Crawl-delay is known before the site's first page is requested.
+    "crawler.middlewares.CrawlDelayMiddleware": 120,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }
+EXTENSIONS = {
+    "crawler.capture.WarcCapture": 100,
+    "crawler.progress.Progress": 200,
+}
 
-# The archive the pipeline writes to, and how many records go into one transaction.
+# The archive the crawl writes to; how many records go into one transaction, and how often a
+# transaction is written at least (a kill loses no more than this).
 ARCHIVE_DB = "archive.sqlite"
 ARCHIVE_BATCH_SIZE = 50
+ARCHIVE_FLUSH_SECONDS = 2.0
+# Raw capture: WARC files in WARC_DIR (default: warc/ beside the archive), rolled at this size.
+WARC_ENABLED = True
+WARC_DIR = None
+WARC_MAX_SIZE = 1024 * 1024 * 1024
+# Documents and images linked from articles are fetched up to this size.
+ATTACHMENT_MAXSIZE = 25 * 1024 * 1024
+# Progress: "live" (one updating line, for a terminal), "plain" (a line every few seconds), or None.
+PROGRESS = None
 # All requests through this HTTP proxy (e.g. a replay server on 127.0.0.1); None: direct.
 PORTAL_PROXY = None
 

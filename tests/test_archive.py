@@ -75,17 +75,16 @@ def test_same_batch_twice_stores_each_article_once(archive: Archive) -> None:
     assert (again.new, again.changed, again.unchanged) == (0, 0, 3)
     assert archive.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
     assert archive.db.execute("SELECT count(*) FROM article_versions").fetchone()[0] == 3
-    assert archive.db.execute(
-        "SELECT first_seen, last_seen FROM articles WHERE url = ?", [ARTICLES[0].url]
-    ).fetchone() == (T0, T1)
+    assert archive.db.execute("SELECT first_seen, last_seen FROM articles WHERE url = ?", [ARTICLES[0].url]).fetchone() == (
+        T0,
+        T1,
+    )
 
 
 def test_changed_article_adds_a_version_and_keeps_the_old(archive: Archive) -> None:
     original = ARTICLES[0]
     archive.add_articles([(original, Capture(T0, original.url))])
-    edited = _record(
-        original.url, original.title or "", original.body + " Năm 2020, tỉnh tiếp tục giữ vị trí thứ nhất."
-    )
+    edited = _record(original.url, original.title or "", original.body + " Năm 2020, tỉnh tiếp tục giữ vị trí thứ nhất.")
     result = archive.add_articles([(edited, Capture(T1, edited.url))])
     assert result.changed == 1
     rows = archive.db.execute("SELECT version, record FROM article_versions ORDER BY version").fetchall()
@@ -107,16 +106,10 @@ def test_views_alone_do_not_make_a_new_version(archive: Archive) -> None:
 
 def test_visitor_stats_one_row_per_site_per_run(archive: Archive) -> None:
     run1 = archive.start_run("sdl.thuathienhue.gov.vn", ["http://sdl.thuathienhue.gov.vn/"])
-    archive.add_visitor_stats(
-        "sdl.thuathienhue.gov.vn", {"total": 53957, "online": 7}, observed_at=T0, url="u", run_id=run1
-    )
-    archive.add_visitor_stats(
-        "sdl.thuathienhue.gov.vn", {"total": 53960, "online": 9}, observed_at=T0, url="u", run_id=run1
-    )
+    archive.add_visitor_stats("sdl.thuathienhue.gov.vn", {"total": 53957, "online": 7}, observed_at=T0, url="u", run_id=run1)
+    archive.add_visitor_stats("sdl.thuathienhue.gov.vn", {"total": 53960, "online": 9}, observed_at=T0, url="u", run_id=run1)
     run2 = archive.start_run("sdl.thuathienhue.gov.vn", [])
-    archive.add_visitor_stats(
-        "sdl.thuathienhue.gov.vn", {"total": 54001, "online": 3}, observed_at=T1, url="u", run_id=run2
-    )
+    archive.add_visitor_stats("sdl.thuathienhue.gov.vn", {"total": 54001, "online": 3}, observed_at=T1, url="u", run_id=run2)
     rows = archive.db.execute("SELECT crawl_run_id, total, online FROM visitor_stats ORDER BY id").fetchall()
     assert rows == [(run1, 53960, 9), (run2, 54001, 3)]
 

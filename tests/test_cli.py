@@ -145,9 +145,7 @@ def test_search_json_finds_the_same_with_and_without_diacritics(crawled: Path, q
 
 def test_search_with_and_without_diacritics_agree(crawled: Path) -> None:
     def urls(q: str) -> list[str]:
-        return [
-            h["url"] for h in run_cli("search", q, "--db", str(crawled), "--format", "json", "--limit", "500").json()
-        ]
+        return [h["url"] for h in run_cli("search", q, "--db", str(crawled), "--format", "json", "--limit", "500").json()]
 
     assert urls("Thừa Thiên Huế") == urls("thua thien hue")
     assert urls("Đà Nẵng") == urls("da nang")
@@ -175,9 +173,7 @@ def test_search_csv_and_filters(crawled: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(result.out)))
     assert rows
     assert all(r["site"] == "sdl.thuathienhue.gov.vn" and r["date"].startswith("2020-08") for r in rows)
-    dated = run_cli(
-        "search", "hue", "--db", str(crawled), "--format", "json", "--sort", "date", "--limit", "500"
-    ).json()
+    dated = run_cli("search", "hue", "--db", str(crawled), "--format", "json", "--sort", "date", "--limit", "500").json()
     dates = [h["date"] for h in dated]
     assert dates == sorted(dates, reverse=True)
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from archive.warc import read_record
+from crawler.extract import extract
 from crawler.sample_portal import SamplePortalServer, route_key
+from crawler.urls import canonicalize
 
 from .conftest import SITES, expected_articles, run_cli
 
@@ -21,24 +26,21 @@ HOSTS = sorted(p.name for p in SITES.iterdir() if (p / "expected.json").exists()
 def _stored(db: Path) -> dict[str, dict]:
     conn = sqlite3.connect(db)
     rows = conn.execute(
-        "SELECT a.url, v.record FROM articles a "
-        "JOIN article_versions v ON v.article_id = a.id AND v.version = a.versions"
+        "SELECT a.url, v.record FROM articles a JOIN article_versions v ON v.article_id = a.id AND v.version = a.versions"
     ).fetchall()
     conn.close()
     return {url: json.loads(record) for url, record in rows}
 
 
-def _crawl(host: str, proxy: SamplePortalServer, db: Path) -> list[str]:
+def _crawl(host: str, proxy: SamplePortalServer, db: Path, *options: str) -> list[str]:
     before = len(proxy.requests_seen)
-    result = run_cli("crawl", f"http://{host}/", "--db", str(db), "--proxy", proxy.url, "--delay", "0")
+    result = run_cli("crawl", f"http://{host}/", "--db", str(db), "--proxy", proxy.url, "--delay", "0", *options)
     assert result.code == 0, result.err + result.out
     return proxy.requests_seen[before:]
 
 
 @pytest.mark.parametrize("host", HOSTS)
-def test_crawl_stores_every_article_once_and_only_on_site(
-    host: str, portal_proxy: SamplePortalServer, tmp_path: Path
-) -> None:
+def test_crawl_stores_every_article_once_and_only_on_site(host: str, portal_proxy: SamplePortalServer, tmp_path: Path) -> None:
     db = tmp_path / "archive.sqlite"
     fetched = _crawl(host, portal_proxy, db)
 
@@ -61,20 +63,35 @@ def test_crawl_stores_every_article_once_and_only_on_site(
     keys = Counter(route_key(urlsplit(u).path, urlsplit(u).query) for u in fetched)
     assert [k for k, n in keys.items() if n > 1] == [], "a URL was fetched twice"
 
-    # A second crawl: no duplicate article, one more visitor-statistics row, a clean run record.
-    _crawl(host, portal_proxy, db)
+    # Every stored version points to its raw response in a valid WARC file.
     conn = sqlite3.connect(db)
+    warc_dir = db.parent / "warc"
+    for url, file, offset in conn.execute(
+        "SELECT a.url, v.warc_file, v.warc_offset FROM article_versions v JOIN articles a ON a.id = v.article_id"
+    ):
+        stored_response = read_record(warc_dir, file, offset)
+        assert stored_response.status == 200
+        assert extract(stored_response.body, stored_response.url).to_dict() == stored[url]
+    for warc in warc_dir.glob("*.warc.gz"):
+        check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(warc)], capture_output=True, check=False)
+        assert check.returncode == 0, check.stdout + check.stderr
+
+    # A second crawl (incremental): no article fetched again, no duplicate, one more
+    # visitor-statistics row. A third (--full): every article refetched, none changed.
+    again = _crawl(host, portal_proxy, db)
+    assert not {u for u in again if canonicalize(u) in expected}, "an archived article was fetched again"
+    assert len(again) < len(fetched) / 2
+    _crawl(host, portal_proxy, db, "--full")
     assert conn.execute("SELECT count(*), count(DISTINCT url) FROM articles").fetchone() == (
         len(expected),
         len(expected),
     )
     assert conn.execute("SELECT count(*) FROM article_versions").fetchone()[0] == len(expected)
-    assert (
-        conn.execute("SELECT count(*) FROM visitor_stats WHERE site = ?", [host.removeprefix("www.")]).fetchone()[0]
-        == 2
-    )
-    runs = conn.execute("SELECT status, articles_new, articles_unchanged FROM crawl_runs ORDER BY id").fetchall()
-    assert runs == [("finished", len(expected), 0), ("finished", 0, len(expected))]
+    site = host.removeprefix("www.")
+    assert conn.execute("SELECT count(*) FROM visitor_stats WHERE site = ?", [site]).fetchone()[0] == 3
+    runs = conn.execute("SELECT mode, status, articles_new, articles_unchanged FROM crawl_runs ORDER BY id").fetchall()
+    n = len(expected)
+    assert runs == [("incremental", "finished", n, 0), ("incremental", "finished", 0, 0), ("full", "finished", 0, n)]
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 

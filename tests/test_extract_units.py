@@ -98,9 +98,7 @@ def test_text_normalisation_and_folding() -> None:
     assert len(fold(text)) == len(text)
 
 
-@pytest.mark.parametrize(
-    ("text", "n"), [("53.957", 53957), ("13.092.837", 13092837), ("7", 7), ("1,204", 1204), ("4 741", 4741)]
-)
+@pytest.mark.parametrize(("text", "n"), [("53.957", 53957), ("13.092.837", 13092837), ("7", 7), ("1,204", 1204), ("4 741", 4741)])
 def test_counts(text: str, n: int) -> None:
     assert parse_count(text) == n
 

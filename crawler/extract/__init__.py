@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from ..profiles import PortalProfile, detect_profile, get_profile, profile_for_host
+from ..profiles import PortalProfile, ProfileError, detect_profile, get_profile, profile_for_host
 from ..registry import find_site
 from ..urls import canonicalize, host_of, site_of
 from .article import read_article
@@ -43,7 +43,10 @@ def _resolve_profile(url: str, text: str, profile: PortalProfile | None) -> Port
         return profile
     site = find_site(url)
     if site is not None and site.family:
-        return get_profile(site.family)
+        try:
+            return get_profile(site.family)
+        except ProfileError:  # a registry row naming a family this version does not know
+            pass
     return profile_for_host(host_of(url)) or detect_profile(text)
 
 
@@ -61,10 +64,10 @@ def analyse(
     canonical = canonicalize(url, profile.drop_params if profile else frozenset())
     article = read_article(doc, canonical, profile)
     warnings = [
-        code
-        for code, value in (("no_title", article.title), ("no_date", article.date), ("no_body", article.body))
-        if not value
+        code for code, value in (("no_title", article.title), ("no_date", article.date), ("no_body", article.body)) if not value
     ]
+    if doc.legacy:
+        warnings.append(f"legacy_{doc.legacy}")
     record = Record(
         url=canonical,
         site=site_of(canonical),
@@ -80,18 +83,14 @@ def analyse(
         attachments=article.attachments,
         warnings=warnings,
     )
-    looks_like_article = bool(
-        article.title and article.body and len(article.body) >= _MIN_ARTICLE_BODY and article.date
-    )
+    looks_like_article = bool(article.title and article.body and len(article.body) >= _MIN_ARTICLE_BODY and article.date)
     is_article = profile.is_article(canonical) if profile and profile.article else looks_like_article
     if profile and profile.article and not is_article:
         is_article = False
     return Page(canonical, profile, record, is_article, _links(doc, url))
 
 
-def extract(
-    html: bytes | str, url: str, profile: PortalProfile | None = None, *, content_type: str | None = None
-) -> Record:
+def extract(html: bytes | str, url: str, profile: PortalProfile | None = None, *, content_type: str | None = None) -> Record:
     """The article record of a page (see ``tests/fixtures/README.md`` for the contract)."""
     return analyse(html, url, profile, content_type=content_type).record
 

@@ -22,7 +22,7 @@ from ..profiles import PortalProfile
 from .attribution import Source, parse_source, split_inline_source
 from .counters import is_counter_line, view_count, visitor_stats
 from .dates import FoundDate, before_label, find_dates
-from .dom import BLOCK_TAGS, Block, Document, ancestors_and_self, attr_words, heading_level
+from .dom import BLOCK_TAGS, Block, Document, ancestors_and_self, attr_tokens, attr_words, heading_level
 from .record import Attachment
 from .text import alternation, clean, fold, parse_count
 from .vocabulary import (
@@ -46,6 +46,7 @@ _HEAD_WINDOW = 15  # blocks above the body where the title and date line may sta
 
 _END = tuple(fold(m) for m in END_MARKERS)
 _TRAILING_END = re.compile(rf"\s(?:{alternation(END_MARKERS)})\s*:?$")
+_TRAILING_CONTROLS = re.compile(rf"(?:[\s|·•\-]*(?<!\w)(?:{alternation(CONTROLS)})(?!\w))+[\s|·•\-]*$")
 _CONTROL_LINE = re.compile(rf"^(?:(?:{alternation(CONTROLS)})(?!\w)[\s|:/,.\-]*|a\+?\s|a-\s|\d+%\s?)+$")
 _FOOTER_LINE = re.compile(rf"^(?:{alternation(FOOTER_LABELS)})(?!\w)")
 _TODAY = re.compile(r"(?<!\w)hom nay(?!\w)")
@@ -66,10 +67,15 @@ def is_end_marker(block: Block) -> bool:
     return any(block.folded.startswith(m) and len(block.folded) <= len(m) + 12 for m in _END)
 
 
-def strip_end_marker(block: Block) -> str:
-    """The text of a line before a related-list heading that ends it ("… (HNQ) Các tin khác")."""
-    m = _TRAILING_END.search(block.folded)
-    return block.text[: m.start()].strip() if m else block.text
+def strip_tail(block: Block) -> str:
+    """The text of a line without the related-list heading or the controls that end it
+    ("… (HNQ) Các tin khác", "www.thuathienhue.gov.vn Bản in")."""
+    text, folded = block.text, block.folded
+    for pattern in (_TRAILING_END, _TRAILING_CONTROLS):
+        m = pattern.search(folded)
+        if m and m.start() > 0:
+            text, folded = text[: m.start()].rstrip(), folded[: m.start()].rstrip()
+    return text
 
 
 def is_control(block: Block) -> bool:
@@ -261,15 +267,12 @@ def _find_date(page: _Page, lo: int, end: int, cspan: range) -> tuple[str | None
         idx = page.range_of(chosen)
         return (*_published_updated(found), idx.start if idx else None)
 
-    candidates: list[tuple[int, FoundDate]] = []
-    for i in range(lo, end):
-        b = blocks[i]
-        if b.link_ratio > 0.5 or len(b.text) > 400 or is_end_marker(b):
-            continue
-        for d in find_dates(b.text):
-            if not _TODAY.search(b.folded[max(0, d.start - 30) : d.start]):  # the page's clock
-                candidates.append((i, d))
+    candidates = _dates_in(blocks, range(lo, end))
     labelled = [(i, d) for i, d in candidates if d.label]
+    if not labelled:  # a date line below the body, before the related lists
+        below = range(end, min(len(blocks), end + 8))
+        stop = next((i for i in below if is_end_marker(blocks[i])), below.stop)
+        labelled = [(i, d) for i, d in _dates_in(blocks, range(end, stop)) if d.label]
     if labelled:
         first = labelled[0][0]
         return (*_published_updated([d for i, d in labelled if abs(i - first) <= 3]), first)
@@ -281,6 +284,17 @@ def _find_date(page: _Page, lo: int, end: int, cspan: range) -> tuple[str | None
         if key in page.doc.meta and (found := find_dates(page.doc.meta[key].replace("T", " "))):
             return found[0].iso, None, None
     return None, None, None
+
+
+def _dates_in(blocks: list[Block], region: range) -> list[tuple[int, FoundDate]]:
+    """Dates on the lines of ``region``, but not in link lists nor after "Hôm nay" (a page clock)."""
+    found = []
+    for i in region:
+        b = blocks[i]
+        if b.link_ratio > 0.5 or len(b.text) > 400 or is_end_marker(b):
+            continue
+        found += [(i, d) for d in find_dates(b.text) if not _TODAY.search(b.folded[max(0, d.start - 30) : d.start])]
+    return found
 
 
 def _published_updated(near: list[FoundDate]) -> tuple[str | None, str | None]:
@@ -358,26 +372,22 @@ def _title_score(b: Block, page_title: str, site_name: str) -> float:
 
 # -- summary, source, views -----------------------------------------------------------------------
 def _find_summary(page: _Page, title_idx: int | None, cspan: range, end: int) -> tuple[str | None, set[int]]:
-    """A lead (sapo) in an element of its own, marked as such by its class, right below the title."""
+    """A lead (sapo) in an element of its own, marked as such by its class or id, right below the
+    title: "sapo", "pnlTomTat", "news-detail-summary" (a few lines, not the body's container)."""
     chosen = page.selected("summary")
     if chosen is not None:
         return clean(chosen.text_content()) or None, set(page.range_of(chosen))
     lo = title_idx + 1 if title_idx is not None else cspan.start
     for i in range(lo, min(end, lo + 6)):
         for node in ancestors_and_self(page.blocks[i].element, 3):
-            words = attr_words(node)
-            if any(h in words for h in SUMMARY_HINTS) and not any(
-                h in words for h in ("content", "body", "noidung", "detail")
-            ):
+            if any(hint in token for token in attr_tokens(node) for hint in SUMMARY_HINTS):
                 members = page.range_of(node)
                 if 0 < len(members) <= 4:
                     return " ".join(page.blocks[m].text for m in members), set(members)
     return None, set()
 
 
-def _find_source(
-    page: _Page, body_idx: list[int], end: int, cspan: range
-) -> tuple[Source | None, list[int], str | None]:
+def _find_source(page: _Page, body_idx: list[int], end: int, cspan: range) -> tuple[Source | None, list[int], str | None]:
     """(source, body without it, replacement for the last paragraph when the source was run into it)."""
     blocks = page.blocks
     chosen = page.selected("source")
@@ -390,7 +400,7 @@ def _find_source(
         return None, body_idx, None
     last = blocks[body_idx[-1]]
     marked = _hinted(last.element, SOURCE_HINTS) or _right_aligned(last.element)
-    if (len(body_idx) > 1 or marked) and (source := parse_source(last.text, strict=not marked)):
+    if (len(body_idx) > 1 or marked) and (source := parse_source(strip_tail(last), strict=not marked)):
         return source, body_idx[:-1], None
     if split := split_inline_source(last.text):
         return split[1], body_idx, split[0]
@@ -402,7 +412,7 @@ def _find_source(
             break
         if is_control(b) or is_counter_line(b) or b.link_ratio > 0.5:
             continue
-        text = strip_end_marker(b)
+        text = strip_tail(b)
         marked = _hinted(b.element, SOURCE_HINTS) or _right_aligned(b.element)
         source = parse_source(text, strict=not marked) if text else None
         return source, body_idx, None

@@ -30,9 +30,7 @@ _LABEL = re.compile(rf"^(?P<label>{alternation(SOURCE_LABELS)})\s{{0,3}}(?::\s{{
 _PHOTO = re.compile(rf"^\(?\s{{0,2}}(?:{alternation(PHOTO_CREDIT_LABELS)})\s{{0,2}}:")
 # Unit words keep their diacritics: "Báo" (newspaper) is a unit, "Bảo" (a given name) is not.
 _UNIT = re.compile(rf"^(?:{'|'.join(re.escape(w.lower()) for w in sorted(UNIT_WORDS, key=len, reverse=True))})(?:\s|$)")
-_DOMAIN = re.compile(
-    r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:vn|com|net|org|gov|info|edu)(?:\.vn)?/?$"
-)
+_DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:vn|com|net|org|gov|info|edu)(?:\.vn)?/?$")
 _TRAILING_PAREN = re.compile(r"^(?P<main>.+?)\s*\((?P<inner>[^()]{1,60})\)$")
 _INITIALS = re.compile(r"^[A-ZĐ]{2,6}$")
 _SENTENCE_END = re.compile(r"[.!?;:…]\s*$")

@@ -17,10 +17,8 @@ _VISITOR_KEY = {fold(label): key for label, key in VISITOR_LABELS.items()}
 _VISITOR = re.compile(rf"(?<!\w)({alternation(VISITOR_LABELS)})(?![^\W\d])\s{{0,3}}[:.]?\s{{0,3}}(?:{_NUMBER}|$)")
 _HEADING = re.compile(rf"^(?:{alternation(VISITOR_HEADINGS)})(?!\w)")
 _BARE_NUMBER = re.compile(rf"^{_NUMBER}$")
-_VIEWS = re.compile(
-    rf"(?<!\w)(?:{alternation(VIEW_LABELS)})(?![^\W\d])\s{{0,3}}[:.]?\s{{0,3}}{_NUMBER}"  # "Lượt xem: 1.204"
-    rf"|{_NUMBER}\s{{0,2}}(?:luot xem|luot doc)(?!\w)"  # "1.204 lượt xem"
-)
+_VIEWS_LABEL_FIRST = re.compile(rf"(?<!\w)(?:{alternation(VIEW_LABELS)})(?![^\W\d])\s{{0,3}}[:.]?\s{{0,3}}{_NUMBER}")
+_VIEWS_NUMBER_FIRST = re.compile(r"(?<![\d:.,])(\d{1,3}(?:[.,]\d{3})+|\d+)\s{0,2}(?:luot xem|luot doc)(?!\w)")
 _CLUSTER_SPAN = 12  # blocks: a widget's rows stand close together
 
 
@@ -68,17 +66,23 @@ def visitor_stats(blocks: Sequence[Block], skip: range = range(0)) -> tuple[dict
     return stats, used
 
 
+def _views_match(folded: str) -> re.Match[str] | None:
+    """ "Lượt xem: 1.204" first; "1.204 lượt xem" only without it (in "14:20 Lượt xem: 845" the
+    20 is a clock's minutes, not a count)."""
+    return _VIEWS_LABEL_FIRST.search(folded) or _VIEWS_NUMBER_FIRST.search(folded)
+
+
 def view_count(blocks: Sequence[Block], region: Iterable[int]) -> tuple[int | None, int | None]:
     """The article's own view count ("Lượt xem: 1.204") in ``region``: (count, block index)."""
     for i in region:
         if 0 <= i < len(blocks) and len(blocks[i].folded) <= 200:
-            m = _VIEWS.search(blocks[i].folded)
+            m = _views_match(blocks[i].folded)
             if m:
-                return parse_count(m.group(1) or m.group(2)), i
+                return parse_count(m.group(1)), i
     return None, None
 
 
 def is_counter_line(block: Block) -> bool:
     """A line that is only a counter ("Lượt xem: 120", "Đã xem 45 lần")."""
-    m = _VIEWS.search(block.folded)
+    m = _views_match(block.folded)
     return m is not None and len(block.folded) - (m.end() - m.start()) <= 12

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import lxml.html
 from lxml import etree
 
+from . import legacy
 from .text import clean, fold
 
 BLOCK_TAGS = frozenset(
@@ -119,7 +120,8 @@ class Block:
 
 @dataclass(slots=True)
 class Document:
-    """A parsed page: the tree, its head metadata, its blocks, and its links and images in order."""
+    """A parsed page: the tree, its head metadata, its blocks, and its links and images in order;
+    ``legacy``: the legacy font encoding its text was converted from ("tcvn3", "vni"), if any."""
 
     root: etree._Element
     title_tag: str | None
@@ -127,12 +129,14 @@ class Document:
     blocks: list[Block]
     anchors: list[tuple[int, etree._Element]]  # (document position, <a> or <img>)
     spans: dict[etree._Element, tuple[int, int]]  # element → (opening, closing) document position
+    legacy: str | None = None
 
 
 def parse(text: str, remove: Iterable[Callable[[etree._Element], list[etree._Element]]] = ()) -> Document:
     """Parse HTML text (already decoded) into a Document. Never raises on malformed markup.
 
     ``remove``: compiled selectors (a profile's) whose elements are dropped before reading.
+    Text in a legacy Vietnamese font encoding (TCVN3, VNI) is converted to Unicode first.
     """
     text = _XML_DECL.sub("", text, count=1).replace("\x00", "")
     try:
@@ -143,9 +147,11 @@ def parse(text: str, remove: Iterable[Callable[[etree._Element], list[etree._Ele
         for el in selector(root):
             if el.getparent() is not None:
                 el.drop_tree()
+    kind = legacy.detect(text)
+    converted = legacy.convert_tree(root, kind) if kind else 0
     title_tag, meta = _read_head(root)
     blocks, anchors, spans = _segment(root)
-    return Document(root, title_tag, meta, blocks, anchors, spans)
+    return Document(root, title_tag, meta, blocks, anchors, spans, kind if converted else None)
 
 
 def _read_head(root: etree._Element) -> tuple[str | None, dict[str, str]]:
@@ -258,6 +264,14 @@ def _segment(
 def attr_words(el: etree._Element) -> str:
     """The element's class and id, lower-cased, for matching hints such as "title" or "sapo"."""
     return f"{el.get('class', '')} {el.get('id', '')}".lower()
+
+
+_TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+def attr_tokens(el: etree._Element) -> list[str]:
+    """The words of the element's class and id ("news-detail-summary" → news, detail, summary)."""
+    return [t for t in _TOKEN_SPLIT.split(attr_words(el)) if t]
 
 
 def heading_level(el: etree._Element, depth: int = 3) -> int | None:

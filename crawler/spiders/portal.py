@@ -5,38 +5,63 @@ or any start URL (``-a site=http://127.0.0.1:8000/``: generic discovery and extr
 detected from the pages). The spider follows listing pages, pagination and article links within
 the site's own hosts, skips the profile's traps, requests every page by its canonical URL (so a
 URL is fetched once, whatever parameter order or tracking junk a link carries), and hands article
-records and visitor statistics to the pipeline.
+records, attachments, visitor statistics and frontier marks to the pipeline.
+
+Modes (``-a mode=…``): ``incremental`` (default) fetches listings and only the articles not yet
+archived, and stops paging a listing at a page that holds only known articles; ``revisit`` also
+re-checks known articles with conditional requests (ETag / Last-Modified); ``full`` refetches
+everything. ``-a resume=1`` continues the site's last unfinished run from its frontier.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
 from archive.schema import now
+from archive.store import AttachmentRow, Capture, PageMark, VisitorObservation
+from archive.warc import WarcPointer
 
-from ..extract import analyse
-from ..items import ArticleItem, VisitorStatsItem
+from ..extract import Page, analyse
+from ..items import ArticleItem, SeenItem
 from ..profiles import PortalProfile, get_profile
 from ..registry import find_site
+from ..session import CrawlSession
 from ..urls import canonicalize, host_of, site_of
 
-# Links to files are not pages to crawl (attachments are listed on their article's record).
+# Links to files are not pages to crawl (attachments are fetched as such, from their article).
 _NOT_PAGES = re.compile(
-    r"\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|rtf|zip|rar|7z|gz|jpe?g|png|gif|bmp|svg|webp|ico|mp3|mp4|avi|wmv|flv|css|js|xml|rss|exe|msi)$",
+    r"\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|rtf|zip|rar|7z|gz|jpe?g|png|gif|bmp|svg|webp|ico|mp3|mp4|avi|wmv|flv|css|js"
+    r"|xml|rss|exe|msi)$",
     re.I,
 )
 # Pages a generic crawl never needs: logins, searches, print views, feeds, calendars.
 _GENERIC_TRAPS = re.compile(
-    r"(?:[?&](?:print|in|lang|returnurl|redirect|search|keyword|tukhoa|q|s)=|/(?:login|dang-?nhap|admin|print|rss|feed|tim-?kiem|search)(?:[/.?]|$)"
+    r"(?:[?&](?:print|in|lang|returnurl|redirect|search|keyword|tukhoa|q|s)="
+    r"|/(?:login|dang-?nhap|admin|print|rss|feed|tim-?kiem|search)(?:[/.?]|$)"
     r"|[?&](?:ngay|date|year|month|thang|nam)=)",
     re.I,
 )
+_GENERIC_PAGINATION = re.compile(r"(?:[?&](?:page|p|trang|pageindex|start|limitstart|cur)=\d+|/(?:page|trang)[/-]\d+)", re.I)
+
+
+_RUN_STATUS = {"finished": "finished", "shutdown": "interrupted", "cancelled": "interrupted"}
+_LIMITS = {
+    "closespider_pagecount": "max_pages",
+    "closespider_timeout": "max_time",
+    "closespider_itemcount": "max_items",
+    "closespider_errorcount": "max_errors",
+}
 
 
 class SiteError(ValueError):
@@ -47,7 +72,8 @@ def resolve_site(site: str) -> tuple[str, list[str], PortalProfile | None]:
     """(site id, start URLs, profile) for a registered domain or a start URL."""
     registered = find_site(site)
     if "://" in site:
-        if urlsplit(site).scheme not in ("http", "https") or not urlsplit(site).hostname:
+        parts = urlsplit(site)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SiteError(f"{site!r} is not an http(s) URL")
         profile = get_profile(registered.family) if registered and registered.family else None
         return site_of(site), [site], profile
@@ -57,10 +83,35 @@ def resolve_site(site: str) -> tuple[str, list[str], PortalProfile | None]:
     return registered.domain, list(registered.start_urls), profile
 
 
+def _kind(url: str, profile: PortalProfile | None, known: bool) -> str:
+    if profile is not None and profile.article:
+        if profile.is_article(url):
+            return "article"
+        return "listing" if profile.is_listing(url) else "page"
+    if known:
+        return "article"
+    return "listing" if _GENERIC_PAGINATION.search(url) else "page"
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
 class PortalSpider(scrapy.Spider):
     name = "portal"
+    session: CrawlSession
+    attachment_maxsize: int = 25 * 1024 * 1024
 
-    def __init__(self, site: str | None = None, start_url: str | None = None, family: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        site: str | None = None,
+        start_url: str | None = None,
+        family: str | None = None,
+        mode: str = "incremental",
+        resume: str | bool = False,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         if not site:
             raise SiteError("the portal spider needs a site: -a site=DOMAIN_OR_URL")
@@ -69,10 +120,53 @@ class PortalSpider(scrapy.Spider):
             starts = [start_url]
         if family:
             self.profile = get_profile(family)
+        self.mode = mode
+        self.resume = resume in (True, "1", "true", "yes")
         self.start_urls = [canonicalize(u, self._drop) for u in starts]
         hosts = {host_of(u) for u in self.start_urls}
         self.allowed_domains = sorted(
             hosts | {f"www.{h}" for h in hosts if not h.startswith("www.")} | {h.removeprefix("www.") for h in hosts}
+        )
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
+        spider: PortalSpider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        snapshot = {
+            k: settings.get(k)
+            for k in (
+                "DOWNLOAD_DELAY",
+                "CLOSESPIDER_PAGECOUNT",
+                "CLOSESPIDER_TIMEOUT",
+                "DEPTH_LIMIT",
+                "USER_AGENT",
+                "PORTAL_PROXY",
+            )
+        }
+        snapshot["family"] = spider.profile.name if spider.profile else None
+        spider.session = CrawlSession(
+            settings.get("ARCHIVE_DB"),
+            spider.site_id,
+            spider.start_urls,
+            mode=spider.mode,
+            resume=spider.resume,
+            settings=snapshot,
+            batch_size=settings.getint("ARCHIVE_BATCH_SIZE", 50),
+            flush_seconds=settings.getfloat("ARCHIVE_FLUSH_SECONDS", 2.0),
+        )
+        spider.attachment_maxsize = settings.getint("ATTACHMENT_MAXSIZE", 25 * 1024 * 1024)
+        return spider
+
+    def closed(self, reason: str) -> None:
+        """Scrapy's close reason becomes how the run ended."""
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        limit = _LIMITS.get(reason)
+        status = "limit_reached" if limit else _RUN_STATUS.get(reason, "failed")
+        self.session.close(
+            status,
+            requests=stats.get("downloader/request_count", 0),
+            bytes=stats.get("downloader/response_bytes", 0),
+            limit_reached=limit,
         )
 
     @property
@@ -80,37 +174,165 @@ class PortalSpider(scrapy.Spider):
         return self.profile.drop_params if self.profile else frozenset()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse, priority=10)
+        for url, kind, depth in self.session.seeds:
+            yield self._request(url, kind, depth, priority=10)
 
+    def _request(self, url: str, kind: str, depth: int, priority: int = 0) -> scrapy.Request:
+        meta: dict[str, Any] = {"frontier_url": url, "kind": kind, "depth": depth}
+        headers = {}
+        if kind == "article" and self.mode == "revisit" and self.session.is_known(url):
+            etag, modified = self.session.validators(url)
+            if etag:
+                headers["If-None-Match"] = etag
+            if modified:
+                headers["If-Modified-Since"] = modified
+            meta["handle_httpstatus_list"] = [304]
+        return scrapy.Request(url, callback=self.parse, errback=self.failed, meta=meta, headers=headers, priority=priority)
+
+    # -- pages ----------------------------------------------------------------------------
     def parse(self, response: Response) -> Iterator[Any]:
-        if (
-            not isinstance(response, TextResponse)
-            or b"html" not in (response.headers.get("Content-Type") or b"text/html").lower()
-        ):
+        at = now()
+        url = response.meta.get("frontier_url", response.url)
+        kind = response.meta.get("kind", "page")
+        depth = response.meta.get("depth", 0)
+        if response.status == 304:
+            yield SeenItem(url, at)
+            yield PageMark(url, "done", "article", depth, at, 304)
             return
-        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1") or None
+        content_type = _header(response, "Content-Type")
+        if not isinstance(response, TextResponse) or "html" not in (content_type or "text/html").lower():
+            yield PageMark(url, "done", kind, depth, at, response.status, error=f"not_html: {content_type}")
+            return
         page = analyse(response.body, response.url, self.profile, content_type=content_type)
-        fetched_at = now()
         if page.is_article:
-            yield ArticleItem(page.record, fetched_at, response.url, response.status)
-        elif page.record.visitor_stats:
-            yield VisitorStatsItem(page.record.site, page.record.visitor_stats, fetched_at, page.url)
-        yield from self._follow(page.links, page.profile)
+            capture = self._capture(response, at)
+            yield ArticleItem(page.record, capture)
+            yield from self._attachments(page, at)
+        if page.record.visitor_stats:
+            yield VisitorObservation(page.record.site, page.record.visitor_stats, at, page.url)
+        for request in self._follow(page, depth):
+            yield PageMark(request.meta["frontier_url"], "pending", request.meta["kind"], depth + 1, at)
+            yield request
+        yield PageMark(url, "done", "article" if page.is_article else kind, depth, at, response.status)
 
-    def _follow(self, links: list[tuple[str, str]], profile: PortalProfile | None) -> Iterator[scrapy.Request]:
-        for href, _text in links:
+    def _capture(self, response: Response, at: str) -> Capture:
+        pointer: WarcPointer | None = response.meta.get("warc")
+        return Capture(
+            fetched_at=at,
+            fetched_url=response.url,
+            http_status=response.status,
+            warc_file=pointer.file if pointer else None,
+            warc_offset=pointer.offset if pointer else None,
+            warc_record_id=pointer.record_id if pointer else None,
+            payload_digest=pointer.payload_digest if pointer else None,
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+        )
+
+    def _follow(self, page: Page, depth: int) -> Iterator[scrapy.Request]:
+        profile = page.profile
+        candidates: dict[str, str] = {}
+        for href, _text in page.links:
             if host_of(href) not in self.allowed_domains:
                 continue
             url = canonicalize(href, self._drop)
-            path = urlsplit(url).path
-            if _NOT_PAGES.search(path):
+            if url in candidates or _NOT_PAGES.search(urlsplit(url).path):
                 continue
             if profile is not None and profile.is_trap(url):
                 continue
             if profile is None and _GENERIC_TRAPS.search(url):
                 continue
-            priority = 0
-            if profile is not None:
-                priority = 5 if profile.is_listing(url) else (1 if profile.is_article(url) else 0)
-            yield scrapy.Request(url, callback=self.parse, priority=priority)
+            candidates[url] = _kind(url, profile, self.session.is_known(url))
+        articles = [u for u, k in candidates.items() if k == "article"]
+        # A listing page holding only archived articles: the rest of its pagination is older.
+        stop_paging = self.mode != "full" and bool(articles) and all(self.session.is_known(u) for u in articles)
+        for url, kind in candidates.items():
+            if self.session.is_done(url):
+                continue
+            if kind == "article" and self.mode == "incremental" and self.session.is_known(url):
+                continue
+            if stop_paging and kind == "listing" and self._is_pagination(url, profile):
+                continue
+            priority = {"listing": 5, "article": 1}.get(kind, 0)
+            yield self._request(url, kind, depth + 1, priority)
+
+    def _is_pagination(self, url: str, profile: PortalProfile | None) -> bool:
+        if profile is not None and profile.pagination:
+            return any(p.search(url) for p in profile.pagination)
+        return bool(_GENERIC_PAGINATION.search(url))
+
+    # -- attachments ----------------------------------------------------------------------
+    def _attachments(self, page: Page, at: str) -> Iterator[Any]:
+        for attachment in page.record.attachments:
+            if host_of(attachment.url) not in self.allowed_domains:
+                yield AttachmentRow(page.record.url, attachment.url, attachment.text, "offsite")
+                continue
+            yield AttachmentRow(page.record.url, attachment.url, attachment.text, "pending")
+            if not self.session.is_done(attachment.url):
+                yield scrapy.Request(
+                    attachment.url,
+                    callback=self.parse_attachment,
+                    errback=self.failed,
+                    priority=-1,
+                    meta={
+                        "frontier_url": attachment.url,
+                        "kind": "attachment",
+                        "article_url": page.record.url,
+                        "text": attachment.text,
+                        "download_maxsize": self.attachment_maxsize,
+                    },
+                )
+
+    def parse_attachment(self, response: Response) -> Iterator[Any]:
+        at = now()
+        pointer: WarcPointer | None = response.meta.get("warc")
+        yield AttachmentRow(
+            response.meta["article_url"],
+            response.meta["frontier_url"],
+            response.meta.get("text"),
+            "fetched",
+            media_type=(_header(response, "Content-Type") or "").split(";")[0].strip() or None,
+            size=len(response.body),
+            sha1=hashlib.sha1(response.body).hexdigest(),
+            fetched_at=at,
+            warc_file=pointer.file if pointer else None,
+            warc_offset=pointer.offset if pointer else None,
+            warc_record_id=pointer.record_id if pointer else None,
+        )
+        yield PageMark(response.meta["frontier_url"], "done", "attachment", 0, at, response.status)
+
+    # -- failures -------------------------------------------------------------------------
+    def failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        url = request.meta.get("frontier_url", request.url)
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):  # HttpError is an IgnoreRequest too
+            if "crawl closing" not in str(failure.value):  # robots.txt or scope: never fetched
+                yield PageMark(
+                    url,
+                    "skipped",
+                    request.meta.get("kind"),
+                    request.meta.get("depth", 0),
+                    now(),
+                    error=f"skipped: {str(failure.value)[:200]}",
+                )
+            return  # dropped at a limit: stays pending, for --resume
+        status = None
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            kind = f"http_{status}"
+        else:
+            kind = failure.type.__name__ if failure.type else "error"
+            if "download_maxsize" in str(failure.value) or "larger than" in str(failure.value):
+                kind = "too_large"
+        at = now()
+        if request.meta.get("kind") == "attachment":
+            yield AttachmentRow(request.meta["article_url"], url, request.meta.get("text"), f"failed: {kind}")
+        yield PageMark(
+            url,
+            "failed",
+            request.meta.get("kind"),
+            request.meta.get("depth", 0),
+            at,
+            status,
+            error=f"{kind}: {str(failure.value)[:200]}",
+        )

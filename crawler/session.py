@@ -1,0 +1,156 @@
+"""One crawl of one site against the archive: its run record, its frontier, its writes.
+
+The session is the crawl's single connection to the archive. It starts (or resumes) a crawl
+run, tells the spider what is already archived (incremental re-crawls) and what was already
+fetched (resume), and collects everything the crawl produces into batches that are written in
+one transaction each — by size or every few seconds — so a crash loses at most the last batch
+and never leaves half of one. A lock file keeps two crawls of one site from overlapping; the
+operating system releases it when its holder dies, however it dies.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from archive.locks import CrawlLocked, acquire_lock, release_lock
+from archive.store import Archive, AttachmentRow, Batch, Capture, PageMark, VisitorObservation, WriteResult
+
+from .extract import Record
+
+MODES = ("incremental", "revisit", "full")
+__all__ = ["MODES", "CrawlLocked", "CrawlSession", "SessionCounts"]
+
+
+@dataclass
+class SessionCounts:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    pages: int = 0
+    failed: int = 0
+    attachments: int = 0
+    error_kinds: dict[str, int] = field(default_factory=dict)
+
+
+class CrawlSession:
+    def __init__(
+        self,
+        db_path: str,
+        site: str,
+        start_urls: list[str],
+        *,
+        mode: str = "incremental",
+        resume: bool = False,
+        settings: dict[str, Any] | None = None,
+        batch_size: int = 50,
+        flush_seconds: float = 2.0,
+    ):
+        if mode not in MODES:
+            raise ValueError(f"crawl mode must be one of {', '.join(MODES)}")
+        self.site = site
+        self.mode = mode
+        self.batch_size = batch_size
+        self.flush_seconds = flush_seconds
+        self.lock = acquire_lock(db_path, site)
+        self.archive = Archive(db_path)
+        previous = self.archive.resumable_run(site) if resume else None
+        self.archive.mark_abandoned_runs(site)
+        if previous is None:
+            self.archive.reset_frontier(site)
+            self.seeds = [(url, "page", 0) for url in start_urls]
+            self.done: set[str] = set()
+        else:
+            pending = self.archive.frontier(site, "pending") + self.archive.frontier(site, "failed")
+            self.seeds = [(u, k or "page", d) for u, k, d in pending] or [(url, "page", 0) for url in start_urls]
+            self.done = {u for u, _, _ in self.archive.frontier(site, "done")}
+        self.resumed_from = previous["id"] if previous else None
+        self.known = self.archive.known_articles(site)
+        if mode == "revisit" and previous is None:  # every archived article is re-checked
+            self.seeds += [(url, "article", 1) for url in self.known]
+        self.run_id = self.archive.start_run(
+            site, [u for u, _, _ in self.seeds][:50], settings, mode=mode, resumed_from=self.resumed_from
+        )
+        self.counts = SessionCounts()
+        self.warc_files: list[str] = []
+        self._batch = Batch()
+        self._last_flush = time.monotonic()
+        self.closed = False
+
+    # -- what the spider asks -------------------------------------------------------------
+    def is_known(self, url: str) -> bool:
+        return url in self.known
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """(ETag, Last-Modified) stored for a known article."""
+        return self.known.get(url, (None, None))
+
+    def is_done(self, url: str) -> bool:
+        return url in self.done
+
+    # -- what the crawl produced ------------------------------------------------------------
+    def add_article(self, record: Record, capture: Capture) -> None:
+        self._batch.articles.append((record, capture))
+        self.known.setdefault(record.url, (capture.etag, capture.last_modified))
+        self._maybe_flush()
+
+    def add_seen(self, url: str, at: str) -> None:
+        self._batch.seen.append((url, at))
+        self._maybe_flush()
+
+    def add_page(self, mark: PageMark) -> None:
+        """A frontier mark: ``pending`` (discovered), ``done``, ``failed`` or ``skipped`` (robots.txt)."""
+        self._batch.pages.append(mark)
+        if mark.status == "done":
+            self.done.add(mark.url)
+            self.counts.pages += 1
+        elif mark.status == "failed":
+            self.counts.failed += 1
+            kind = (mark.error or "error").split(":", 1)[0]
+            self.counts.error_kinds[kind] = self.counts.error_kinds.get(kind, 0) + 1
+        self._maybe_flush()
+
+    def add_attachment(self, row: AttachmentRow) -> None:
+        self._batch.attachments.append(row)
+        self._maybe_flush()
+
+    def add_visitor_stats(self, obs: VisitorObservation) -> None:
+        self._batch.visitors = [v for v in self._batch.visitors if v.site != obs.site] + [obs]
+        self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        if len(self._batch) >= self.batch_size or time.monotonic() - self._last_flush >= self.flush_seconds:
+            self.flush()
+
+    def flush(self) -> WriteResult:
+        batch, self._batch = self._batch, Batch()
+        self._last_flush = time.monotonic()
+        result = self.archive.write(batch, self.run_id, self.site)
+        self.counts.new += result.new
+        self.counts.changed += result.changed
+        self.counts.unchanged += result.unchanged
+        self.counts.attachments += sum(1 for a in batch.attachments if a.status == "fetched")
+        return result
+
+    def close(self, status: str, **run_fields: Any) -> None:
+        """Write what is left, record how the run ended, release the lock. A run that fetched
+        nothing but failures failed, whatever Scrapy thinks of it."""
+        if self.closed:
+            return
+        self.closed = True
+        if status == "finished" and self.counts.pages == 0 and self.counts.failed:
+            status = "failed"
+        try:
+            self.flush()
+            self.archive.finish_run(
+                self.run_id,
+                status,
+                errors=sum(self.counts.error_kinds.values()),
+                error_kinds=self.counts.error_kinds,
+                warc_files=self.warc_files,
+                **run_fields,
+            )
+        finally:
+            self.archive.close()
+            release_lock(self.lock)
