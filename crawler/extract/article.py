@@ -267,19 +267,21 @@ def _find_date(page: _Page, lo: int, end: int, cspan: range) -> tuple[str | None
         idx = page.range_of(chosen)
         return (*_published_updated(found), idx.start if idx else None)
 
-    candidates = _dates_in(blocks, range(lo, end))
-    labelled = [(i, d) for i, d in candidates if d.label]
-    if not labelled:  # a date line below the body, before the related lists
-        below = range(end, min(len(blocks), end + 8))
-        stop = next((i for i in below if is_end_marker(blocks[i])), below.stop)
-        labelled = [(i, d) for i, d in _dates_in(blocks, range(end, stop)) if d.label]
+    # 1. A labelled date line above or in the article ("Ngày cập nhật 27/08/2020").
+    above = _dates_in(blocks, range(lo, end))
+    below = range(end, min(len(blocks), end + 8))
+    under = _dates_in(blocks, range(end, next((i for i in below if is_end_marker(blocks[i])), below.stop)))
+    # 2. Else a labelled one just below the body ("Ngày đăng: 12/05/2021" after the last paragraph).
+    labelled = [(i, d) for i, d in above if d.label] or [(i, d) for i, d in under if d.label]
     if labelled:
         first = labelled[0][0]
         return (*_published_updated([d for i, d in labelled if abs(i - first) <= 3]), first)
+    # 3. Else a date on a short line of its own by the top of the body, or just below it.
     body_top = next((i for i in cspan if len(blocks[i].text) - blocks[i].link_chars >= 80), cspan.start)
-    for i, d in candidates:
-        if len(blocks[i].text) <= 90 and i >= body_top - 6:
+    for i, d in [(i, d) for i, d in above if i >= body_top - 6] + [(i, d) for i, d in under if i < end + 3]:
+        if len(blocks[i].text) <= 90:
             return d.iso, None, i
+    # 4. Else what the page's metadata says.
     for key in _META_DATES:
         if key in page.doc.meta and (found := find_dates(page.doc.meta[key].replace("T", " "))):
             return found[0].iso, None, None
@@ -327,6 +329,7 @@ def _find_title(page: _Page, date_idx: int | None, cspan: range, end: int) -> tu
         anchor = next((i for i in cspan if len(blocks[i].text) - blocks[i].link_chars >= 80), cspan.start)
     page_title = fold(page.doc.meta.get("og:title") or page.doc.title_tag or "")
     site_name = fold(page.doc.meta.get("og:site_name", ""))
+    menu = {fold(clean(el.text_content())) for _, el in page.doc.anchors if el.tag == "a"}
     best: tuple[float, int] | None = None
     for i in range(max(0, anchor - 10), min(len(blocks), anchor + 3, end)):
         b = blocks[i]
@@ -335,6 +338,8 @@ def _find_title(page: _Page, date_idx: int | None, cspan: range, end: int) -> tu
         if find_dates(b.text) and len(b.text) < 60:
             continue
         score = _title_score(b, page_title, site_name)
+        if b.folded in menu and len(b.text.split()) <= 6:
+            score -= 4  # a section's name, as its menu link reads ("Văn hóa - Du lịch" over its articles)
         distance = anchor - i if i <= anchor else (i - anchor) + 2
         score += 2 if distance <= 1 else (1 if distance <= 3 else 0)
         if score >= 2 and (best is None or score > best[0] or (score == best[0] and best[1] < i <= anchor)):
@@ -349,7 +354,7 @@ def _title_score(b: Block, page_title: str, site_name: str) -> float:
     level = heading_level(b.element)
     if level:
         score += {1: 4, 2: 3, 3: 2}.get(level, 1)
-    if _hinted(b.element, TITLE_HINTS):
+    if _hinted(b.element, TITLE_HINTS) or any(h in b.inline_words for h in TITLE_HINTS):
         score += 3
     if b.is_bold:
         score += 1
@@ -357,6 +362,7 @@ def _title_score(b: Block, page_title: str, site_name: str) -> float:
         page_title
         and len(b.folded) >= 15
         and (b.folded in page_title or (page_title in b.folded and len(page_title) >= 0.7 * len(b.folded)))
+        and not (b.folded == page_title and len(b.text.split()) <= 5)  # a section's name as the whole <title>
     ):
         score += 4  # <title> or og:title is this line (alone or with the site name around it)
     if site_name and b.folded == site_name:
@@ -380,7 +386,11 @@ def _find_summary(page: _Page, title_idx: int | None, cspan: range, end: int) ->
     lo = title_idx + 1 if title_idx is not None else cspan.start
     for i in range(lo, min(end, lo + 6)):
         for node in ancestors_and_self(page.blocks[i].element, 3):
-            if any(hint in token for token in attr_tokens(node) for hint in SUMMARY_HINTS):
+            words = attr_words(node)
+            tokens = attr_tokens(node)  # "pnlTomTat", "news-detail-summary", "tom-tat-tin"
+            if any(hint in words for hint in SUMMARY_HINTS if "-" in hint) or any(
+                hint in token for token in tokens for hint in SUMMARY_HINTS
+            ):
                 members = page.range_of(node)
                 if 0 < len(members) <= 4:
                     return " ".join(page.blocks[m].text for m in members), set(members)

@@ -75,9 +75,9 @@ def _split_person_unit(text: str) -> Source | None:
         if people and publisher and (_is_domain(publisher) or _is_unit(publisher) or _is_person_list(people)):
             return Source(text, publisher, people)
     for sep in (" - ", " – ", ", "):
-        if sep in text:
-            person, _, unit = text.rpartition(sep)
-            person, unit = person.strip(), unit.strip()
+        pieces = text.split(sep)
+        for cut in range(1, len(pieces)):  # "Thu Hà - Sở Lao động - Thương binh và Xã hội"
+            person, unit = sep.join(pieces[:cut]).strip(), sep.join(pieces[cut:]).strip()
             if _is_person_list(person) and (_is_unit(unit) or _is_domain(unit)):
                 return Source(text, unit, person)
     m = _TRAILING_PAREN.match(text)
@@ -95,6 +95,28 @@ def _is_person_list(text: str) -> bool:
     return bool(parts) and all(_is_person(p) for p in parts)
 
 
+_PAREN = re.compile(r"^\((?P<inner>[^()]{2,90})\)$")
+_TRAILING_DAY = re.compile(r"\s+\d{1,2}/\d{1,2}(?:/\d{2,4})?$")
+_AGENCY = re.compile(r"^[A-ZĐ]{2,8}$")  # TTXVN, VOV, VTV, TTXVN …
+
+
+def _parenthesised(text: str) -> Source | None:
+    """ "(TTXVN/VietnamPlus.vn 22/9)", "(Theo VOV)": a credit in parentheses, with the day of the
+    wire report dropped from the publisher."""
+    m = _PAREN.match(text)
+    if not m:
+        return None
+    inner = _TRAILING_DAY.sub("", m.group("inner").strip())
+    label = _LABEL.match(fold(inner))
+    if label and SOURCE_LABELS_FOLDED[label.group("label")] == "publisher":
+        rest = inner[label.end() :].strip(" :-–")
+        return Source(text, rest, None) if rest and len(rest.split()) <= 8 else None
+    parts = [p for p in re.split(r"\s*/\s*", inner) if p]
+    if parts and all(_AGENCY.match(p) or _is_domain(p) or _is_unit(p) for p in parts):
+        return Source(text, inner, None)
+    return None
+
+
 def parse_source(text: str, *, strict: bool = True) -> Source | None:
     """Read one attribution line; None when it is not one.
 
@@ -104,6 +126,8 @@ def parse_source(text: str, *, strict: bool = True) -> Source | None:
     text = text.strip()
     if not text or len(text) > 160 or _PHOTO.match(fold(text)):
         return None
+    if text.startswith("("):
+        return _parenthesised(text)
     folded = fold(text)
     m = _LABEL.match(folded)
     if m:
@@ -142,13 +166,18 @@ def parse_source(text: str, *, strict: bool = True) -> Source | None:
 SOURCE_LABELS_FOLDED = {fold(label): role for label, role in SOURCE_LABELS.items()}
 
 # An attribution run into the last paragraph after the closing mark: "… cao./. theo www… (HNQ)".
-_INLINE = re.compile(r"^(?P<body>.*?(?:\./\.|\.\s?/\s?\.))\s*(?P<source>\S.{0,150})$", re.S)
+# An attribution run into the last paragraph: after the closing mark ("… cao./. theo www… (HNQ)"),
+# or a wire credit in parentheses after the last sentence ("… tiếp tục. (TTXVN/VietnamPlus.vn 24/9)").
+_INLINE = (
+    re.compile(r"^(?P<body>.*?(?:\./\.|\.\s?/\s?\.))\s*(?P<source>\S.{0,150})$", re.S),
+    re.compile(r"^(?P<body>.*[.!?…\"”])\s*(?P<source>\([^()]{2,90}\))$", re.S),
+)
 
 
 def split_inline_source(paragraph: str) -> tuple[str, Source] | None:
     """Split "… cao./. theo www.thuathienhue.gov.vn (HNQ)" into the paragraph and its source."""
-    m = _INLINE.match(paragraph)
-    if not m:
-        return None
-    source = parse_source(m.group("source"))
-    return (m.group("body").rstrip(), source) if source else None
+    for pattern in _INLINE:
+        m = pattern.match(paragraph)
+        if m and (source := parse_source(m.group("source"))):
+            return m.group("body").rstrip(), source
+    return None

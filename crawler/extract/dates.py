@@ -20,6 +20,8 @@ TZ = "+07:00"
 # All patterns run on folded text (lower-case, no diacritics), which has the original's length.
 _NUMERIC = re.compile(r"(?<![\d/.-])(\d{1,2})\s{0,2}([/.-])\s{0,2}(\d{1,2})\s{0,2}\2\s{0,2}(\d{4})(?![\d/])")
 _WORDS = re.compile(r"ngay\s{1,3}(\d{1,2})\s{1,3}thang\s{1,3}(\d{1,2})\s{1,3}nam\s{1,3}(\d{4})(?!\d)")
+# Two-digit years ("04/01/24", Liferay's short format) only on a line that has no full date.
+_SHORT_YEAR = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{2})(?![\d/])")
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[t ](\d{2}):(\d{2})(?::(\d{2}))?)?")
 _CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s{0,2}(sa|ch|am|pm)\b)?(?![\d:])")
 _AMPM = {m.lower(): "am" for m in MORNING} | {m.lower(): "pm" for m in AFTERNOON}
@@ -78,6 +80,11 @@ def find_dates(text: str) -> list[FoundDate]:
             else:
                 day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
             if _valid(year, month, day):
+                found.append(_with_clock(folded, m.start(), m.end(), f"{year:04d}-{month:02d}-{day:02d}"))
+    if not found:
+        for m in _SHORT_YEAR.finditer(folded):
+            day, month, year = int(m.group(1)), int(m.group(3)), 2000 + int(m.group(4))
+            if year <= _date.today().year + 1 and _valid(year, month, day):
                 found.append(_with_clock(folded, m.start(), m.end(), f"{year:04d}-{month:02d}-{day:02d}"))
     if not found:
         for m in _ISO.finditer(folded):

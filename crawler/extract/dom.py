@@ -108,6 +108,7 @@ class Block:
     bold_chars: int
     folded: str = field(default="", repr=False)
     hrefs: tuple[str, ...] = ()  # targets of the links in the run
+    inline_words: str = ""  # class and id words of the inline elements in the run (span.NewsTitle …)
 
     @property
     def link_ratio(self) -> float:
@@ -176,6 +177,7 @@ def _segment(
     anchors: list[tuple[int, etree._Element]] = []
     pieces: list[str] = []
     hrefs: list[str] = []
+    inline_words: list[str] = []
     counts = [0, 0, 0]  # link chars, bold chars, start position of the current run
     block_stack: list[etree._Element] = [root]
     link_depth = bold_depth = 0
@@ -210,10 +212,12 @@ def _segment(
                         int(counts[1] * scale),
                         fold(text),
                         tuple(hrefs),
+                        " ".join(inline_words),
                     )
                 )
             pieces.clear()
         hrefs.clear()
+        inline_words.clear()
         counts[0] = counts[1] = 0
 
     # Iterative walk (deeply nested markup must not exhaust the stack): (element, entering?)
@@ -241,6 +245,8 @@ def _segment(
                     hrefs.append(el.get("href", ""))
             elif tag == "img":
                 anchors.append((order, el))
+            elif el.get("class") or el.get("id"):
+                inline_words.append(attr_words(el))
             if tag in BOLD_TAGS or tag in HEADINGS:
                 bold_depth += 1
             add(el.text)

@@ -140,6 +140,19 @@ UNIT_WORDS: tuple[str, ...] = (
     "Viện",  # institute
     "Trường",  # school
     "Bệnh viện",  # hospital
+    "Bảo tàng",  # museum
+    "Thư viện",  # library
+    "Nhà hát",  # theatre
+    "Nhà văn hóa",  # cultural house
+    "Học viện",  # academy
+    "Đại học",  # university
+    "Đoàn",  # (youth) union, delegation, troupe
+    "Đội",  # team, unit
+    "Hạt",  # (forest ranger) station
+    "Vườn quốc gia",  # national park
+    "Khu",  # zone, park (Khu Di tích …)
+    "Tòa án",  # court
+    "Viện kiểm sát",  # procuracy
     "Công an",  # police
     "Bộ đội",  # army
     "Bộ Chỉ huy",  # military command

@@ -16,7 +16,6 @@ everything. ``-a resume=1`` continues the site's last unfinished run from its fr
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,26 +33,11 @@ from archive.warc import WarcPointer
 
 from ..extract import Page, analyse
 from ..items import ArticleItem, SeenItem
+from ..links import discover, is_pagination
 from ..profiles import PortalProfile, get_profile
 from ..registry import find_site
 from ..session import CrawlSession
 from ..urls import canonicalize, host_of, site_of
-
-# Links to files are not pages to crawl (attachments are fetched as such, from their article).
-_NOT_PAGES = re.compile(
-    r"\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|rtf|zip|rar|7z|gz|jpe?g|png|gif|bmp|svg|webp|ico|mp3|mp4|avi|wmv|flv|css|js"
-    r"|xml|rss|exe|msi)$",
-    re.I,
-)
-# Pages a generic crawl never needs: logins, searches, print views, feeds, calendars.
-_GENERIC_TRAPS = re.compile(
-    r"(?:[?&](?:print|in|lang|returnurl|redirect|search|keyword|tukhoa|q|s)="
-    r"|/(?:login|dang-?nhap|admin|print|rss|feed|tim-?kiem|search)(?:[/.?]|$)"
-    r"|[?&](?:ngay|date|year|month|thang|nam)=)",
-    re.I,
-)
-_GENERIC_PAGINATION = re.compile(r"(?:[?&](?:page|p|trang|pageindex|start|limitstart|cur)=\d+|/(?:page|trang)[/-]\d+)", re.I)
-
 
 _RUN_STATUS = {"finished": "finished", "shutdown": "interrupted", "cancelled": "interrupted"}
 _LIMITS = {
@@ -81,16 +65,6 @@ def resolve_site(site: str) -> tuple[str, list[str], PortalProfile | None]:
         raise SiteError(f"unknown site {site!r}: give a registered domain (see `portal-archive sites`) or a start URL")
     profile = get_profile(registered.family) if registered.family else None
     return registered.domain, list(registered.start_urls), profile
-
-
-def _kind(url: str, profile: PortalProfile | None, known: bool) -> str:
-    if profile is not None and profile.article:
-        if profile.is_article(url):
-            return "article"
-        return "listing" if profile.is_listing(url) else "page"
-    if known:
-        return "article"
-    return "listing" if _GENERIC_PAGINATION.search(url) else "page"
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -230,36 +204,19 @@ class PortalSpider(scrapy.Spider):
         )
 
     def _follow(self, page: Page, depth: int) -> Iterator[scrapy.Request]:
-        profile = page.profile
-        candidates: dict[str, str] = {}
-        for href, _text in page.links:
-            if host_of(href) not in self.allowed_domains:
-                continue
-            url = canonicalize(href, self._drop)
-            if url in candidates or _NOT_PAGES.search(urlsplit(url).path):
-                continue
-            if profile is not None and profile.is_trap(url):
-                continue
-            if profile is None and _GENERIC_TRAPS.search(url):
-                continue
-            candidates[url] = _kind(url, profile, self.session.is_known(url))
-        articles = [u for u, k in candidates.items() if k == "article"]
+        found = discover(page, self.allowed_domains, self.session.is_known)
+        articles = [u for u, k in found.items() if k == "article"]
         # A listing page holding only archived articles: the rest of its pagination is older.
         stop_paging = self.mode != "full" and bool(articles) and all(self.session.is_known(u) for u in articles)
-        for url, kind in candidates.items():
+        for url, kind in found.items():
             if self.session.is_done(url):
                 continue
             if kind == "article" and self.mode == "incremental" and self.session.is_known(url):
                 continue
-            if stop_paging and kind == "listing" and self._is_pagination(url, profile):
+            if stop_paging and kind == "listing" and is_pagination(url, page.profile):
                 continue
             priority = {"listing": 5, "article": 1}.get(kind, 0)
             yield self._request(url, kind, depth + 1, priority)
-
-    def _is_pagination(self, url: str, profile: PortalProfile | None) -> bool:
-        if profile is not None and profile.pagination:
-            return any(p.search(url) for p in profile.pagination)
-        return bool(_GENERIC_PAGINATION.search(url))
 
     # -- attachments ----------------------------------------------------------------------
     def _attachments(self, page: Page, at: str) -> Iterator[Any]:
