@@ -374,6 +374,87 @@ def sites(province: str | None, family: str | None, status: str | None, fmt: str
 
 
 @cli.command(epilog=EXIT_CODES)
+@click.argument("site")
+@click.option("--proxy", help="Fetch through this HTTP proxy.")
+@click.option("--all", "show_all", is_flag=True, help="Also list portals the registry already has.")
+@click.option("--no-detect", is_flag=True, help="Do not fetch the proposed portals to detect their family.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "table", "json"]), default="csv", show_default=True)
+def discover(site: str, proxy: str | None, show_all: bool, no_detect: bool, fmt: str) -> None:
+    """Propose registry rows for the portals a site links to.
+
+    Reads the site's "Liên kết website" selects ("Sở, Ban, Ngành", "UBND Huyện, Thị xã, Thành
+    phố") and link blocks, fetches one page of each portal found (robots.txt obeyed) to detect
+    its platform family, and prints rows in the registry's CSV format, ready to review and
+    append to crawler/registry.csv.
+    """
+    from datetime import date
+
+    from crawler.discover import fetch, propose
+    from crawler.profiles import detect_profile
+    from crawler.registry import find_site, load_registry
+    from crawler.settings import USER_AGENT
+    from crawler.spiders.portal import SiteError, resolve_site
+
+    try:
+        site_id, starts, _ = resolve_site(site)
+    except SiteError as exc:
+        raise BadInput(str(exc)) from None
+    try:
+        body, _ = fetch(starts[0], user_agent=USER_AGENT, proxy=proxy)
+    except (OSError, PermissionError) as exc:
+        raise Failure(f"cannot read {starts[0]}: {exc}") from None
+    parent = find_site(site_id)
+    known = load_registry()
+    rows = []
+    for proposal in propose(body, starts[0]):
+        if proposal.domain in known and not show_all:
+            continue
+        family, reachable = None, "not checked"
+        if not no_detect:
+            try:
+                page, content_type = fetch(proposal.start_url, user_agent=USER_AGENT, proxy=proxy, timeout=10)
+                from crawler.extract.encoding import decode
+
+                detected = detect_profile(decode(page, content_type)[0])
+                family, reachable = (detected.name if detected else None), "reachable"
+            except (OSError, PermissionError) as exc:
+                reachable = f"not reachable ({str(exc)[:60]})"
+        rows.append(
+            {
+                "domain": proposal.domain,
+                "name": proposal.name,
+                "province": parent.province if parent else "",
+                "province_before_2025": parent.province_before_2025 if parent else "",
+                "level": proposal.level,
+                "family": family or "",
+                "start_urls": proposal.start_url,
+                "status": "active",
+                "successor": "",
+                "source": f"{proposal.found_in} of {site_id}, {date.today().isoformat()}; {reachable}",
+                "confirmed": "family" if family else "",
+            }
+        )
+    columns = [
+        "domain",
+        "name",
+        "province",
+        "province_before_2025",
+        "level",
+        "family",
+        "start_urls",
+        "status",
+        "successor",
+        "source",
+        "confirmed",
+    ]
+    if fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer.writerows(rows)
+    else:
+        _emit(rows, fmt, ["domain", "name", "level", "family", "source"])
+
+
+@cli.command(epilog=EXIT_CODES)
 @db_option
 @click.option("--site", help="Only runs of this site.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)

@@ -12,6 +12,8 @@ SESSION_PARAMS = frozenset({"asp.net_sessionid", "jsessionid", "phpsessid", "sid
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "zarsrc", "_ga", "_gl", "mc_cid", "mc_eid", "yclid", "igshid"})
 _SESSION_PATH = re.compile(r"/\((?:[A-Z]\([^)]*\))+\)|;jsessionid=[^/?#]*", re.I)  # ASP.NET (S(...)), Java
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_KEPT = {"%3A": ":", "%2F": "/", "%40": "@", "%2C": ","}
+_KEEP_IN_QUERY = re.compile("|".join(_KEPT), re.I)
 
 
 def _junk(name: str, extra: frozenset[str]) -> bool:
@@ -31,7 +33,10 @@ def canonicalize(url: str, drop_params: frozenset[str] = frozenset()) -> str:
         host = f"{host}:{parts.port}"
     path = _SESSION_PATH.sub("", parts.path) or "/"
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _junk(k, drop_params)])
-    return canonicalize_url(urlunsplit((scheme, host, path, query, "")))
+    canonical = canonicalize_url(urlunsplit((scheme, host, path, query, "")))
+    # Keep in query values what browsers show as is (Joomla's "id=1605:slug", "ngay=28/08/2020").
+    head, sep, tail = canonical.partition("?")
+    return head + sep + _KEEP_IN_QUERY.sub(lambda m: _KEPT[m.group().upper()], tail)
 
 
 def site_of(url: str) -> str:

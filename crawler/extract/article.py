@@ -19,7 +19,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from lxml import etree
 
 from ..profiles import PortalProfile
-from .attribution import Source, parse_source, split_inline_source
+from ..urls import canonicalize
+from .attribution import Source, byline_source, parse_source, split_inline_source
 from .counters import is_counter_line, view_count, visitor_stats
 from .dates import FoundDate, before_label, find_dates
 from .dom import BLOCK_TAGS, Block, Document, ancestors_and_self, attr_tokens, attr_words, heading_level
@@ -163,10 +164,14 @@ def read_article(doc: Document, url: str, profile: PortalProfile | None = None) 
     end = _article_end(blocks, cspan)
 
     date, updated, date_idx = _find_date(page, max(0, cspan.start - _HEAD_WINDOW), end, cspan)
-    title, title_idx = _find_title(page, date_idx, cspan, end)
+    # A date line under the body ("Đăng bởi … 08/06/2019" in a footer) says nothing of where the
+    # title and the body start; one over the body does.
+    body_top = next((i for i in cspan if len(blocks[i].text) - blocks[i].link_chars >= 80), cspan.start)
+    head_date = date_idx if date_idx is not None and date_idx <= body_top else None
+    title, title_idx = _find_title(page, head_date, cspan, end)
     summary, summary_idx = _find_summary(page, title_idx, cspan, end)
 
-    start = max([cspan.start] + [i + 1 for i in (title_idx, date_idx) if i is not None and cspan.start <= i < end])
+    start = max([cspan.start] + [i + 1 for i in (title_idx, head_date) if i is not None and cspan.start <= i < end])
     body_idx = [
         i
         for i in range(start, end)
@@ -181,6 +186,8 @@ def read_article(doc: Document, url: str, profile: PortalProfile | None = None) 
         body_idx.pop()
 
     source, body_idx, last_paragraph = _find_source(page, body_idx, end, cspan)
+    if source is None and date_idx is not None:
+        source = byline_source(blocks[date_idx].text)
     paragraphs = _paragraphs(blocks, body_idx, container)
     if last_paragraph is not None and paragraphs:
         paragraphs[-1] = last_paragraph
@@ -273,11 +280,17 @@ def _find_date(page: _Page, lo: int, end: int, cspan: range) -> tuple[str | None
     under = _dates_in(blocks, range(end, next((i for i in below if is_end_marker(blocks[i])), below.stop)))
     # 2. Else a labelled one just below the body ("Ngày đăng: 12/05/2021" after the last paragraph).
     labelled = [(i, d) for i, d in above if d.label] or [(i, d) for i, d in under if d.label]
+    body_top = next((i for i in cspan if len(blocks[i].text) - blocks[i].link_chars >= 80), cspan.start)
     if labelled:
         first = labelled[0][0]
-        return (*_published_updated([d for i, d in labelled if abs(i - first) <= 3]), first)
+        date, updated = _published_updated([d for i, d in labelled if abs(i - first) <= 3])
+        # Joomla: the creation date bare on the line over the body, "Lần cập nhật cuối (…)" under it.
+        if all(d.label == "updated" for _, d in labelled):
+            bare = [(i, d) for i, d in above if d.label is None and body_top - 2 <= i < first and len(blocks[i].text) <= 90]
+            if bare and bare[0][1].iso != date:
+                return bare[0][1].iso, date, bare[0][0]
+        return date, updated, first
     # 3. Else a date on a short line of its own by the top of the body, or just below it.
-    body_top = next((i for i in cspan if len(blocks[i].text) - blocks[i].link_chars >= 80), cspan.start)
     for i, d in [(i, d) for i, d in above if i >= body_top - 6] + [(i, d) for i, d in under if i < end + 3]:
         if len(blocks[i].text) <= 90:
             return d.iso, None, i
@@ -289,13 +302,16 @@ def _find_date(page: _Page, lo: int, end: int, cspan: range) -> tuple[str | None
 
 
 def _dates_in(blocks: list[Block], region: range) -> list[tuple[int, FoundDate]]:
-    """Dates on the lines of ``region``, but not in link lists nor after "Hôm nay" (a page clock)."""
+    """Dates on the lines of ``region``, but not after "Hôm nay" (a page clock), nor unlabelled in
+    link lists (a byline whose name and date are links keeps its labelled date)."""
     found = []
     for i in region:
         b = blocks[i]
-        if b.link_ratio > 0.5 or len(b.text) > 400 or is_end_marker(b):
+        if len(b.text) > 400 or is_end_marker(b):
             continue
-        found += [(i, d) for d in find_dates(b.text) if not _TODAY.search(b.folded[max(0, d.start - 30) : d.start])]
+        for d in find_dates(b.text):
+            if (d.label or b.link_ratio <= 0.5) and not _TODAY.search(b.folded[max(0, d.start - 30) : d.start]):
+                found.append((i, d))
     return found
 
 
@@ -316,12 +332,13 @@ def _find_title(page: _Page, date_idx: int | None, cspan: range, end: int) -> tu
         idx = page.range_of(chosen)
         return text, (idx.start if idx else None)
 
-    # The date line may carry the title before its label ("<title> Ngày cập nhật 27/08/2020").
+    # The date line may carry the title before its label ("<title> Ngày cập nhật 27/08/2020"),
+    # unless what stands there is a byline ("Văn phòng HĐND và UBND huyện 08:10 15/10/2024").
     if date_idx is not None and blocks[date_idx].link_ratio < 0.3:
         line = blocks[date_idx]
         found = find_dates(line.text)
         prefix = before_label(line.text[: found[0].start]).strip(" |-–:,") if found else ""
-        if len(prefix) >= 15:
+        if len(prefix) >= 15 and byline_source(line.text) is None:
             return prefix, date_idx
 
     anchor = date_idx
@@ -333,7 +350,9 @@ def _find_title(page: _Page, date_idx: int | None, cspan: range, end: int) -> tu
     best: tuple[float, int] | None = None
     for i in range(max(0, anchor - 10), min(len(blocks), anchor + 3, end)):
         b = blocks[i]
-        if i == date_idx or not 8 <= len(b.text) <= 400 or b.link_ratio > 0.6 or is_control(b) or is_end_marker(b):
+        if i == date_idx or not 8 <= len(b.text) <= 400 or is_control(b) or is_end_marker(b):
+            continue
+        if b.link_ratio > 0.6 and not _links_to_itself(b, page.url):  # Joomla links a title to its page
             continue
         if find_dates(b.text) and len(b.text) < 60:
             continue
@@ -347,6 +366,10 @@ def _find_title(page: _Page, date_idx: int | None, cspan: range, end: int) -> tu
     if best is not None:
         return blocks[best[1]].text, best[1]
     return page.doc.meta.get("og:title") or None, None
+
+
+def _links_to_itself(block: Block, url: str) -> bool:
+    return any(canonicalize(urljoin(url, href)) == url for href in block.hrefs)
 
 
 def _title_score(b: Block, page_title: str, site_name: str) -> float:
@@ -409,8 +432,10 @@ def _find_source(page: _Page, body_idx: list[int], end: int, cspan: range) -> tu
     if not body_idx:
         return None, body_idx, None
     last = blocks[body_idx[-1]]
-    marked = _hinted(last.element, SOURCE_HINTS) or _right_aligned(last.element)
-    if (len(body_idx) > 1 or marked) and (source := parse_source(strip_tail(last), strict=not marked)):
+    if (len(body_idx) > 1 or _marked_source(last)) and (source := _source_line(last)):
+        # "Tác giả: Thu Hà" over "Nguồn tin: baohatinh.vn": two lines, one credit.
+        if len(body_idx) > 2 and (before := _source_line(blocks[body_idx[-2]])) and (both := _combine(before, source)):
+            return both, body_idx[:-2], None
         return source, body_idx[:-1], None
     if split := split_inline_source(last.text):
         return split[1], body_idx, split[0]
@@ -422,11 +447,31 @@ def _find_source(page: _Page, body_idx: list[int], end: int, cspan: range) -> tu
             break
         if is_control(b) or is_counter_line(b) or b.link_ratio > 0.5:
             continue
-        text = strip_tail(b)
-        marked = _hinted(b.element, SOURCE_HINTS) or _right_aligned(b.element)
-        source = parse_source(text, strict=not marked) if text else None
+        source = _source_line(b)
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        if source and nxt and not is_control(nxt) and (after := _source_line(nxt)):
+            source = _combine(source, after) or source
         return source, body_idx, None
     return None, body_idx, None
+
+
+def _marked_source(block: Block) -> bool:
+    return _hinted(block.element, SOURCE_HINTS) or _right_aligned(block.element)
+
+
+def _source_line(block: Block) -> Source | None:
+    """The credit a line gives, if it is one (strictly unless the page marks it as the author's)."""
+    text = strip_tail(block)
+    return parse_source(text, strict=not _marked_source(block)) if text else None
+
+
+def _combine(first: Source, second: Source) -> Source | None:
+    """Two credit lines that complete each other (an author's, a publisher's) as one source."""
+    if first.author and not first.publisher and second.publisher and not second.author:
+        return Source(f"{first.text} {second.text}", second.publisher, first.author)
+    if first.publisher and not first.author and second.author and not second.publisher:
+        return Source(f"{first.text} {second.text}", first.publisher, second.author)
+    return None
 
 
 def _find_views(page: _Page, title_idx: int | None, date_idx: int | None, body_idx: list[int]) -> int | None:

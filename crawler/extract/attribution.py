@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from .text import alternation, fold
-from .vocabulary import PHOTO_CREDIT_LABELS, SOURCE_LABELS, UNIT_WORDS
+from .vocabulary import NOT_UNITS, PHOTO_CREDIT_LABELS, SOURCE_LABELS, UNIT_WORDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,7 @@ _LABEL = re.compile(rf"^(?P<label>{alternation(SOURCE_LABELS)})\s{{0,3}}(?::\s{{
 _PHOTO = re.compile(rf"^\(?\s{{0,2}}(?:{alternation(PHOTO_CREDIT_LABELS)})\s{{0,2}}:")
 # Unit words keep their diacritics: "Báo" (newspaper) is a unit, "Bảo" (a given name) is not.
 _UNIT = re.compile(rf"^(?:{'|'.join(re.escape(w.lower()) for w in sorted(UNIT_WORDS, key=len, reverse=True))})(?:\s|$)")
+_NOT_UNITS = tuple(phrase.lower() for phrase in NOT_UNITS)
 _DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:vn|com|net|org|gov|info|edu)(?:\.vn)?/?$")
 _TRAILING_PAREN = re.compile(r"^(?P<main>.+?)\s*\((?P<inner>[^()]{1,60})\)$")
 _INITIALS = re.compile(r"^[A-ZĐ]{2,6}$")
@@ -41,8 +42,12 @@ def _is_domain(text: str) -> bool:
 
 
 def _is_unit(text: str) -> bool:
-    """A unit's name, not a sentence that starts with one ("Sở Du lịch tổ chức …")."""
-    return bool(_UNIT.match(text.lower())) and len(text.split()) <= 12 and not _SENTENCE_END.search(text)
+    """A unit's name, not a sentence that starts with one ("Sở Du lịch tổ chức …") nor a phrase
+    that only begins like one ("Hội thảo …")."""
+    low = text.lower()
+    return (
+        bool(_UNIT.match(low)) and not low.startswith(_NOT_UNITS) and len(text.split()) <= 12 and not _SENTENCE_END.search(text)
+    )
 
 
 def _is_name(text: str) -> bool:
@@ -143,7 +148,12 @@ def parse_source(text: str, *, strict: bool = True) -> Source | None:
             return None
         if role == "author":
             split = _split_person_unit(rest)
-            return Source(text, split.publisher, split.author) if split else Source(text, None, rest)
+            if split:
+                return Source(text, split.publisher, split.author)
+            # "Tin"/"Bài" also open headings ("Tin mới nhất"): only a name makes them a credit.
+            if m.group("label") in ("tin", "bai") and not _is_person_list(rest):
+                return None
+            return Source(text, None, rest)
         split = _split_person_unit(rest)
         if split:
             return Source(text, split.publisher, split.author)
@@ -180,4 +190,33 @@ def split_inline_source(paragraph: str) -> tuple[str, Source] | None:
         m = pattern.match(paragraph)
         if m and (source := parse_source(m.group("source"))):
             return m.group("body").rstrip(), source
+    return None
+
+
+_BYLINE_TAIL = re.compile(r"(?:\s*(?:vào lúc|lúc|vào|ngày|,|\||-|–|:))+\s*$", re.I)
+_POSTED_BY = re.compile(r"^(?:đăng bởi|người đăng|viết bởi|posted by)\s*:?\s*", re.I)
+
+
+def byline_source(line: str) -> Source | None:
+    """The person or unit a byline names before its date: "Thanh Long 22:07 23/01/2026",
+    "Đăng bởi Thu Hà vào lúc 08:30 - 15/03/2022" (text keeps the label, as shown)."""
+    from .dates import before_label, find_dates  # dates import nothing from here
+
+    found = find_dates(line)
+    if not found:
+        return None
+    head = line[: found[0].start].strip()
+    posted = _POSTED_BY.match(head)
+    if not posted and before_label(head) != head:  # "<title> Ngày cập nhật …": a labelled date line
+        return None
+    text = _BYLINE_TAIL.sub("", head).strip()
+    if not text or len(text) > 80:
+        return None
+    name = text[posted.end() :].strip() if posted else text
+    if not name or name.lower() in ("admin", "administrator", "quản trị"):
+        return None
+    if _is_person_list(name):
+        return Source(text, None, name)
+    if _is_unit(name):
+        return Source(text, name, None)
     return None

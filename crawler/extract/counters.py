@@ -15,6 +15,10 @@ _NUMBER = r"(\d{1,3}(?:[.,]\d{3})+|\d+)(?![\d/:]|[.,\-]\d)"
 _VISITOR_KEY = {fold(label): key for label, key in VISITOR_LABELS.items()}
 # A label may touch its number ("Lượt truy cập15.996.402": two spans without a space).
 _VISITOR = re.compile(rf"(?<!\w)({alternation(VISITOR_LABELS)})(?![^\W\d])\s{{0,3}}[:.]?\s{{0,3}}(?:{_NUMBER}|$)")
+# Joomla's "Who's online": "Hiện có 15 khách trực tuyến" (the number inside the phrase).
+_GUESTS_ONLINE = re.compile(rf"(?<!\w)(?:hien )?co {_NUMBER} (?:khach|thanh vien|nguoi)(?: dang)? (?:truc tuyen|online)")
+# Labels too common to trust alone ("Tất cả" = all): read only inside a widget found otherwise.
+_WEAK = re.compile(rf"(?<!\w)(tat ca|tong)(?![^\W\d])\s{{0,3}}[:.]?\s{{0,3}}(?:{_NUMBER}|$)")
 _HEADING = re.compile(rf"^(?:{alternation(VISITOR_HEADINGS)})(?!\w)")
 _BARE_NUMBER = re.compile(rf"^{_NUMBER}$")
 _VIEWS_LABEL_FIRST = re.compile(rf"(?<!\w)(?:{alternation(VIEW_LABELS)})(?![^\W\d])\s{{0,3}}[:.]?\s{{0,3}}{_NUMBER}")
@@ -34,8 +38,11 @@ def visitor_stats(blocks: Sequence[Block], skip: range = range(0)) -> tuple[dict
             continue
         if _HEADING.match(block.folded):
             headings.append(i)
-        for m in _VISITOR.finditer(block.folded):
-            key = _VISITOR_KEY[m.group(1)]
+        if m := _GUESTS_ONLINE.search(block.folded):
+            pairs.append((i, "online", parse_count(m.group(1)) or 0))
+        matches = [(_VISITOR_KEY[m.group(1)], m) for m in _VISITOR.finditer(block.folded)]
+        matches += [("total?", m) for m in _WEAK.finditer(block.folded)]
+        for key, m in matches:
             number = m.group(2)
             if number is None:  # label and number in separate cells
                 nxt = blocks[i + 1].folded if i + 1 < len(blocks) else ""
@@ -58,9 +65,13 @@ def visitor_stats(blocks: Sequence[Block], skip: range = range(0)) -> tuple[dict
     stats: dict[str, int] = {}
     used: set[int] = set()
     for i, key, value in pairs:
-        if lo <= i <= hi and key not in stats:
+        if lo <= i <= hi and key not in stats and key != "total?":
             stats[key] = value
             used.update((i, i + 1))
+    weak = [(i, v) for i, k, v in pairs if k == "total?" and lo <= i <= hi]
+    if weak and "total" not in stats and (anchors or stats):  # "Tất cả" inside a widget: its total
+        stats["total"] = weak[0][1]
+        used.update((weak[0][0], weak[0][0] + 1))
     if not ({"total", "online"} & stats.keys()):
         return None, set()
     return stats, used

@@ -19,7 +19,8 @@ TZ = "+07:00"
 
 # All patterns run on folded text (lower-case, no diacritics), which has the original's length.
 _NUMERIC = re.compile(r"(?<![\d/.-])(\d{1,2})\s{0,2}([/.-])\s{0,2}(\d{1,2})\s{0,2}\2\s{0,2}(\d{4})(?![\d/])")
-_WORDS = re.compile(r"ngay\s{1,3}(\d{1,2})\s{1,3}thang\s{1,3}(\d{1,2})\s{1,3}nam\s{1,3}(\d{4})(?!\d)")
+# "ngày 27 tháng 8 năm 2020", and Joomla's "Thứ năm, 09 Tháng 10 2014".
+_WORDS = re.compile(r"(?<!\d)(\d{1,2})\s{1,3}thang\s{1,3}(\d{1,2})\s{1,3}(?:nam\s{1,3})?(\d{4})(?!\d)")
 # Two-digit years ("04/01/24", Liferay's short format) only on a line that has no full date.
 _SHORT_YEAR = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{2})(?![\d/])")
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[t ](\d{2}):(\d{2})(?::(\d{2}))?)?")

@@ -90,6 +90,20 @@ DROP_TAGS = (
     "link",
 )
 BOLD_TAGS = frozenset({"b", "strong"})
+# Elements a browser does not show: their text is metadata, not what the page says.
+HIDDEN_CLASSES = frozenset({"hidden", "hide", "d-none", "invisible", "sr-only", "screen-reader-text", "visually-hidden"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def is_hidden(el: etree._Element) -> bool:
+    if el.get("hidden") is not None or (el.get("aria-hidden") == "true" and not len(el)):
+        return True
+    style = el.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    classes = el.get("class")
+    return bool(classes) and not HIDDEN_CLASSES.isdisjoint(classes.lower().split())
+
 
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -227,7 +241,7 @@ def _segment(
         tag = el.tag if isinstance(el.tag, str) else ""
         if entering:
             order += 1
-            if not tag or tag in DROP_TAGS:  # comments, entities, scripts, menus: only the tail
+            if not tag or tag in DROP_TAGS or is_hidden(el):  # scripts, menus, hidden: only the tail
                 add(el.tail)
                 continue
             if tag == "br":

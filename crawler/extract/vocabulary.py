@@ -22,6 +22,8 @@ PUBLISHED_LABELS: tuple[str, ...] = (
 # Labels that introduce an update date; alone on a page they are the article's date.
 UPDATED_LABELS: tuple[str, ...] = (
     "Ngày cập nhật",  # date updated
+    "Lần cập nhật cuối",  # last updated (Joomla)
+    "Cập nhật lần cuối",  # last updated
     "Cập nhật lúc",  # updated at
     "Cập nhật ngày",  # updated on
     "Cập nhật",  # updated
@@ -170,6 +172,32 @@ UNIT_WORDS: tuple[str, ...] = (
     "Vietnamplus",
 )
 
+# Words that open a unit's name but also common phrases that are no unit ("Hội thảo" = workshop).
+NOT_UNITS: tuple[str, ...] = (
+    "Hội thảo",  # workshop
+    "Hội nghị",  # conference
+    "Hội thi",  # contest
+    "Hội chợ",  # fair
+    "Hội diễn",  # festival of performances
+    "Hội báo",  # press fair
+    "Ban hành",  # to issue
+    "Phòng chống",  # prevention
+    "Phòng, chống",  # prevention
+    "Trường hợp",  # case
+    "Khu vực",  # area
+    "Đoàn kết",  # solidarity
+    "Đội ngũ",  # staff
+    "Cục diện",  # situation
+    "Trang bị",  # equipment
+    "Trang trí",  # decoration
+    "Trang phục",  # costume
+    "Trang trọng",  # solemn
+    "Bộ mặt",  # appearance
+    "Bộ trưởng",  # minister (a person)
+    "Sở hữu",  # ownership
+    "Đài tưởng niệm",  # memorial
+)
+
 # Visitor widget labels → the key they fill in ``visitor_stats``.
 VISITOR_LABELS: dict[str, str] = {
     "Truy cập tổng": "total",  # total visits
@@ -256,6 +284,7 @@ SUMMARY_HINTS = (
     "intro",
     "description",
     "teaser",
+    "hometext",  # NukeViet's lead
 )
 SOURCE_HINTS = ("author", "tacgia", "tac-gia", "source", "nguon", "byline", "signature", "butdanh")
 CONTENT_HINTS = (
