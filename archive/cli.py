@@ -204,7 +204,7 @@ def crawl(
     stopped (Ctrl-C, SIGTERM, or killed) without fetching what it had already stored.
     """
     from crawler.run import CrawlLimits, CrawlTarget, check_targets, run_crawls
-    from crawler.session import CrawlLocked
+    from crawler.session import CrawlLocked, StorageFailure
     from crawler.spiders.portal import SiteError
 
     targets = [CrawlTarget(site, mode=mode or "incremental", resume=resume) for site in sites]
@@ -224,7 +224,7 @@ def crawl(
             progress="live" if sys.stderr.isatty() else "plain",
             warc_dir=warc_dir,
         )
-    except CrawlLocked as exc:
+    except (CrawlLocked, StorageFailure) as exc:
         raise Failure(str(exc)) from None
     _report_runs(db_path, run_ids)
 
@@ -241,6 +241,9 @@ def _report_runs(db_path: str, run_ids: list[int]) -> None:
         title="Crawl runs",
     )
     click.echo(f"archive: {Path(db_path).resolve()}")
+    for row in rows:
+        if row.get("degraded"):
+            click.echo(f"warning: run {row['id']} of {row['site']} looks degraded: {row['degraded']}", err=True)
     if len(rows) != len(run_ids) or any(r["status"] not in ("finished", "limit_reached") for r in rows):
         raise Failure("a crawl did not finish (see the table above)")
 
@@ -693,6 +696,11 @@ def verify(db_path: str, warc_dir: str | None, repair: bool) -> None:
 
 def main(argv: Iterable[str] | None = None) -> None:
     """Entry point: click's errors become one line on stderr with the documented exit code."""
+    import signal
+
+    # Past a file-size limit (ulimit -f), writes fail with an error the archive handles (nothing
+    # half-written) instead of the process being killed mid-write.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     try:
         code = cli.main(args=list(argv) if argv is not None else None, prog_name="portal-archive", standalone_mode=False)
     except click.exceptions.Abort:

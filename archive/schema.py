@@ -183,6 +183,12 @@ def m002_operations(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m003_degraded(db: sqlite_utils.Database) -> None:
+    """Why a run looks degraded (extraction coverage collapsed), or NULL."""
+    _statements(db, "ALTER TABLE crawl_runs ADD COLUMN degraded TEXT")
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

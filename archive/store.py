@@ -213,7 +213,7 @@ class Archive:
             )
 
     def finish_run(self, run_id: int, status: str, **counts: Any) -> None:
-        allowed = {"pages", "errors", "error_kinds", "bytes", "warc_files", "requests", "limit_reached"}
+        allowed = {"pages", "errors", "error_kinds", "bytes", "warc_files", "requests", "limit_reached", "degraded"}
         values = {
             k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
             for k, v in counts.items()

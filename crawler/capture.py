@@ -20,6 +20,8 @@ from scrapy.http import Response
 from archive.schema import now
 from archive.warc import WarcFileWriter
 
+from .session import stop_crawl
+
 logger = logging.getLogger(__name__)
 
 
@@ -68,15 +70,20 @@ class WarcCapture:
         return self.writer
 
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
-        writer = self._writer(spider)
-        pointer = writer.write(
-            response.url,
-            method=request.method,
-            request_headers=_headers(request.headers),
-            status=response.status,
-            response_headers=_headers(response.headers),
-            body=response.body,
-        )
+        try:
+            writer = self._writer(spider)
+            pointer = writer.write(
+                response.url,
+                method=request.method,
+                request_headers=_headers(request.headers),
+                status=response.status,
+                response_headers=_headers(response.headers),
+                body=response.body,
+            )
+        except OSError as exc:  # disk full, file size limit: a response not captured is not kept
+            request.meta["warc_failed"] = True
+            stop_crawl(self.crawler, f"cannot write WARC files in {self.directory}: {exc}")
+            return
         request.meta["warc"] = pointer
         session = getattr(spider, "session", None)
         if session is not None and writer.files and writer.files[-1] not in session.warc_files:
@@ -84,4 +91,7 @@ class WarcCapture:
 
     def spider_closed(self, spider: Spider) -> None:
         if self.writer is not None:
-            self.writer.close()
+            try:
+                self.writer.close()
+            except OSError as exc:  # the last record may be cut; `portal-archive verify --repair`
+                stop_crawl(self.crawler, f"cannot write WARC files in {self.directory}: {exc}")

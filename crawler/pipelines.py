@@ -18,7 +18,7 @@ from archive.store import AttachmentRow, PageMark, VisitorObservation
 
 from .extract import VISITOR_KEYS, Record
 from .items import ArticleItem, SeenItem
-from .session import CrawlSession
+from .session import CrawlSession, StorageFailure, stop_crawl
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?\+07:00)?$")
 
@@ -53,6 +53,15 @@ class ArchivePipeline:
 
     def process_item(self, item: Any) -> Any:
         session = self.session
+        if session.storage_error:  # the crawl is stopping; what it still yields cannot be kept
+            return item
+        try:
+            return self._store(session, item)
+        except StorageFailure as exc:
+            stop_crawl(self.crawler, str(exc))
+            return item
+
+    def _store(self, session: CrawlSession, item: Any) -> Any:
         if isinstance(item, ArticleItem):
             try:
                 validate(item.record)

@@ -39,7 +39,7 @@ class Progress:
         session = getattr(spider, "session", None)
         elapsed = time.monotonic() - self.started
         pages = session.counts.pages if session else 0
-        new = session.counts.new + len(session._batch.articles) if session else 0
+        new = session.counts.new if session else 0
         changed = session.counts.changed if session else 0
         errors = session.counts.failed if session else 0
         rate = pages / elapsed if elapsed > 0 else 0.0

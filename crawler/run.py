@@ -15,6 +15,7 @@ from scrapy.settings import Settings
 from archive.locks import acquire_lock
 
 from . import settings as default_settings
+from .session import StorageFailure
 from .spiders.portal import PortalSpider, resolve_site
 
 
@@ -89,4 +90,8 @@ def run_crawls(targets: list[CrawlTarget], db_path: str, **kwargs: Any) -> list[
         process.crawl(crawler, site=target.site, start_url=target.start_url, mode=target.mode, resume=target.resume)
         crawlers.append(crawler)
     process.start()
-    return [c.spider.session.run_id for c in crawlers if c.spider is not None and hasattr(c.spider, "session")]
+    sessions = [c.spider.session for c in crawlers if c.spider is not None and hasattr(c.spider, "session")]
+    failures = [s.storage_error for s in sessions if s.storage_error]
+    if failures:
+        raise StorageFailure(failures[0])
+    return [s.run_id for s in sessions]

@@ -10,6 +10,7 @@ operating system releases it when its holder dies, however it dies.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,15 @@ from archive.store import Archive, AttachmentRow, Batch, Capture, PageMark, Visi
 from .extract import Record
 
 MODES = ("incremental", "revisit", "full")
-__all__ = ["MODES", "CrawlLocked", "CrawlSession", "SessionCounts"]
+# A run is degraded when more than this share of its articles lack a date or a body …
+DEGRADED_SHARE = 0.2
+# … (judged once it has seen at least this many), or finds no article on a site that had as many.
+DEGRADED_MIN_ARTICLES = 5
+__all__ = ["MODES", "CrawlLocked", "CrawlSession", "SessionCounts", "StorageFailure"]
+
+
+class StorageFailure(RuntimeError):
+    """The archive or the WARC folder cannot be written (disk full, size limit, I/O error)."""
 
 
 @dataclass
@@ -31,6 +40,9 @@ class SessionCounts:
     pages: int = 0
     failed: int = 0
     attachments: int = 0
+    articles_seen: int = 0  # article pages extracted (stored or not)
+    incomplete: int = 0  # of which without a date or a body
+    article_links: int = 0  # links to articles the crawl found on its pages
     error_kinds: dict[str, int] = field(default_factory=dict)
 
 
@@ -67,12 +79,14 @@ class CrawlSession:
             self.done = {u for u, _, _ in self.archive.frontier(site, "done")}
         self.resumed_from = previous["id"] if previous else None
         self.known = self.archive.known_articles(site)
+        self.known_before = frozenset(self.known)
         if mode == "revisit" and previous is None:  # every archived article is re-checked
             self.seeds += [(url, "article", 1) for url in self.known]
         self.run_id = self.archive.start_run(
             site, [u for u, _, _ in self.seeds][:50], settings, mode=mode, resumed_from=self.resumed_from
         )
         self.counts = SessionCounts()
+        self.storage_error: str | None = None
         self.warc_files: list[str] = []
         self._batch = Batch()
         self._last_flush = time.monotonic()
@@ -91,6 +105,9 @@ class CrawlSession:
 
     # -- what the crawl produced ------------------------------------------------------------
     def add_article(self, record: Record, capture: Capture) -> None:
+        self.counts.articles_seen += 1
+        if not record.date or not record.body:
+            self.counts.incomplete += 1
         self._batch.articles.append((record, capture))
         self.known.setdefault(record.url, (capture.etag, capture.last_modified))
         self._maybe_flush()
@@ -124,33 +141,78 @@ class CrawlSession:
             self.flush()
 
     def flush(self) -> WriteResult:
+        """Write the batch in one transaction; StorageFailure (nothing of it written) when the
+        archive cannot take it (disk full, file size limit, I/O error)."""
         batch, self._batch = self._batch, Batch()
         self._last_flush = time.monotonic()
-        result = self.archive.write(batch, self.run_id, self.site)
+        try:
+            result = self.archive.write(batch, self.run_id, self.site)
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageFailure(f"cannot write to the archive {self.archive.path}: {exc}") from None
         self.counts.new += result.new
         self.counts.changed += result.changed
         self.counts.unchanged += result.unchanged
         self.counts.attachments += sum(1 for a in batch.attachments if a.status == "fetched")
         return result
 
+    def degraded(self) -> str | None:
+        """Why this run looks like a portal whose template changed under the extractor, if it does:
+        many articles without a date or body, or no articles at all from a site that had many."""
+        seen, incomplete = self.counts.articles_seen, self.counts.incomplete
+        if seen >= DEGRADED_MIN_ARTICLES and incomplete / seen > DEGRADED_SHARE:
+            return f"{incomplete} of {seen} articles ({incomplete / seen:.0%}) have no date or no body"
+        if len(self.known_before) >= DEGRADED_MIN_ARTICLES and self.counts.pages and self.counts.article_links == 0 and not seen:
+            return f"no article found on {self.counts.pages} pages of a site with {len(self.known_before)} archived"
+        return None
+
+    def _record_failure(self) -> None:
+        """Say in the run why it stopped, if the archive can still take that much."""
+        kinds = {**self.counts.error_kinds, "storage": 1}
+        try:
+            self.archive.finish_run(
+                self.run_id, "failed", errors=sum(kinds.values()), error_kinds=kinds, warc_files=self.warc_files, degraded=None
+            )
+        except (sqlite3.Error, OSError):
+            pass
+
     def close(self, status: str, **run_fields: Any) -> None:
         """Write what is left, record how the run ended, release the lock. A run that fetched
-        nothing but failures failed, whatever Scrapy thinks of it."""
+        nothing but failures failed, whatever Scrapy thinks of it. When storage itself failed,
+        the run stays as the last good transaction left it (the next crawl marks it interrupted)."""
         if self.closed:
             return
         self.closed = True
         if status == "finished" and self.counts.pages == 0 and self.counts.failed:
             status = "failed"
         try:
-            self.flush()
+            if not self.storage_error:
+                try:
+                    self.flush()
+                except StorageFailure as exc:
+                    self.storage_error = str(exc)
+            if self.storage_error:
+                self._record_failure()
+                return
             self.archive.finish_run(
                 self.run_id,
                 status,
                 errors=sum(self.counts.error_kinds.values()),
                 error_kinds=self.counts.error_kinds,
                 warc_files=self.warc_files,
+                degraded=self.degraded(),
                 **run_fields,
             )
         finally:
             self.archive.close()
             release_lock(self.lock)
+
+
+def stop_crawl(crawler: Any, reason: str) -> None:
+    """Record why storage failed and close the crawl (once): nothing more can be kept."""
+    spider = crawler.spider
+    if spider is None or getattr(spider.session, "storage_error", None):
+        return
+    spider.session.storage_error = reason
+    from scrapy.utils.defer import deferred_from_coro
+
+    deferred_from_coro(crawler.engine.close_spider_async(reason="storage_failed"))

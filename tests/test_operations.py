@@ -271,3 +271,17 @@ def test_schedule_bad_input(tmp_path: Path, args: list[str], message: str) -> No
     result = run_cli(*args, "--db", str(db))
     assert result.code == 2, result.out + result.err
     assert message in result.err and len(result.err.strip().splitlines()) == 1
+
+
+def test_a_changed_template_marks_the_run_degraded(portal: SamplePortalServer, tmp_path: Path) -> None:
+    db = tmp_path / "archive.sqlite"
+    assert crawl(portal, db)[0].code == 0
+    assert query(db, "SELECT degraded FROM crawl_runs")[0][0] is None
+    # The portal's new template: article pages keep their chrome but lose the date line and body.
+    blank = (SITES / HOST / "pages" / "gioi-thieu.html").read_bytes()
+    for url in expected_articles(HOST):
+        portal.set_page(HOST, url.split(HOST, 1)[1], blank)
+    result, _ = crawl(portal, db, "--full")
+    assert "looks degraded" in result.err
+    degraded = query(db, "SELECT degraded FROM crawl_runs WHERE id = 2")[0][0]
+    assert degraded and "have no date or no body" in degraded

@@ -39,7 +39,7 @@ from ..registry import find_site
 from ..session import CrawlSession
 from ..urls import canonicalize, host_of, site_of
 
-_RUN_STATUS = {"finished": "finished", "shutdown": "interrupted", "cancelled": "interrupted"}
+_RUN_STATUS = {"finished": "finished", "shutdown": "interrupted", "cancelled": "interrupted", "storage_failed": "failed"}
 _LIMITS = {
     "closespider_pagecount": "max_pages",
     "closespider_timeout": "max_time",
@@ -169,6 +169,8 @@ class PortalSpider(scrapy.Spider):
         url = response.meta.get("frontier_url", response.url)
         kind = response.meta.get("kind", "page")
         depth = response.meta.get("depth", 0)
+        if response.meta.get("warc_failed"):  # not captured: stays pending for --resume
+            return
         if response.status == 304:
             yield SeenItem(url, at)
             yield PageMark(url, "done", "article", depth, at, 304)
@@ -206,6 +208,7 @@ class PortalSpider(scrapy.Spider):
     def _follow(self, page: Page, depth: int) -> Iterator[scrapy.Request]:
         found = discover(page, self.allowed_domains, self.session.is_known)
         articles = [u for u, k in found.items() if k == "article"]
+        self.session.counts.article_links += len(articles)
         # A listing page holding only archived articles: the rest of its pagination is older.
         stop_paging = self.mode != "full" and bool(articles) and all(self.session.is_known(u) for u in articles)
         for url, kind in found.items():
@@ -241,6 +244,8 @@ class PortalSpider(scrapy.Spider):
                 )
 
     def parse_attachment(self, response: Response) -> Iterator[Any]:
+        if response.meta.get("warc_failed"):
+            return
         at = now()
         pointer: WarcPointer | None = response.meta.get("warc")
         yield AttachmentRow(
