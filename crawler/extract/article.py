@@ -408,6 +408,8 @@ def _find_summary(page: _Page, title_idx: int | None, cspan: range, end: int) ->
         return clean(chosen.text_content()) or None, set(page.range_of(chosen))
     lo = title_idx + 1 if title_idx is not None else cspan.start
     for i in range(lo, min(end, lo + 6)):
+        if any(hint in word for word in page.blocks[i].inline_words.split() for hint in SUMMARY_HINTS):
+            return page.blocks[i].text, {i}  # <span class="tomtat">…</span> alone on its line
         for node in ancestors_and_self(page.blocks[i].element, 3):
             words = attr_words(node)
             tokens = attr_tokens(node)  # "pnlTomTat", "news-detail-summary", "tom-tat-tin"

@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from .text import alternation, fold
-from .vocabulary import NOT_UNITS, PHOTO_CREDIT_LABELS, SOURCE_LABELS, UNIT_WORDS
+from .vocabulary import NOT_UNITS, PHOTO_CREDIT_LABELS, SOURCE_LABELS, UNIT_WORDS, WEEKDAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,8 @@ _UNIT = re.compile(rf"^(?:{'|'.join(re.escape(w.lower()) for w in sorted(UNIT_WO
 _NOT_UNITS = tuple(phrase.lower() for phrase in NOT_UNITS)
 _DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:vn|com|net|org|gov|info|edu)(?:\.vn)?/?$")
 _TRAILING_PAREN = re.compile(r"^(?P<main>.+?)\s*\((?P<inner>[^()]{1,60})\)$")
-_INITIALS = re.compile(r"^[A-ZĐ]{2,6}$")
+_INITIALS = re.compile(r"^(?:[A-ZĐ]{2,6}|(?:[A-ZĐ]\.){1,4}[A-ZĐ]\.?)$")  # "HNQ", "PV", "T.H", "N.T.L"
+_WEEKDAY = re.compile(rf"^(?:{alternation(WEEKDAYS)})(?!\w)")
 _SENTENCE_END = re.compile(r"[.!?;:…]\s*$")
 
 
@@ -50,11 +51,16 @@ def _is_unit(text: str) -> bool:
     )
 
 
-def _is_name(text: str) -> bool:
-    """A Vietnamese personal name: 1–5 words, each capitalised ("Hoàng Lan", "Nguyễn Văn A")."""
+def _is_name(text: str, *, capitals: bool = False) -> bool:
+    """A Vietnamese personal name: 2–5 words, each capitalised ("Hoàng Lan", "Nguyễn Văn A"), or
+    all in capitals as some portals print bylines ("HỒNG QUANG": only where ``capitals``, for a
+    line marked as the author's — a closing "TRÂN TRỌNG THÔNG BÁO" is no name). One capitalised
+    word alone ("Tweet", "Các") is too often something else to count."""
     words = text.split()
-    if not 1 <= len(words) <= 5:
+    if not 2 <= len(words) <= 5 or _WEEKDAY.match(fold(text)):
         return False
+    if text.isupper():
+        return capitals and all(w.isalpha() for w in words) and len(words) <= 4
     for raw in words:
         word = raw.rstrip(".")
         if not word.isalpha() or not word[0].isupper() or not (len(word) == 1 or word[1:].islower()):
@@ -170,6 +176,8 @@ def parse_source(text: str, *, strict: bool = True) -> Source | None:
         return Source(text, text, None)
     if _is_person_list(text) and (not strict or len(text.split()) <= 5):
         return Source(text, None, _COMPILER_NOTE.sub("", text))
+    if not strict and _is_name(text, capitals=True):
+        return Source(text, None, text)
     return None
 
 
@@ -193,6 +201,7 @@ def split_inline_source(paragraph: str) -> tuple[str, Source] | None:
     return None
 
 
+_BYLINE_EDGES = re.compile(r"^[\s|·•,:\-–]+|[\s|·•,:\-–]+$")
 _BYLINE_TAIL = re.compile(r"(?:\s*(?:vào lúc|lúc|vào|ngày|,|\||-|–|:))+\s*$", re.I)
 _POSTED_BY = re.compile(r"^(?:đăng bởi|người đăng|viết bởi|posted by)\s*:?\s*", re.I)
 
@@ -205,6 +214,9 @@ def byline_source(line: str) -> Source | None:
     found = find_dates(line)
     if not found:
         return None
+    tail = _BYLINE_EDGES.sub("", line[found[0].end :])
+    if tail and len(tail) <= 60 and _is_person_list(tail):  # "Thứ Sáu, 18/08/2023 - 16:05 Hữu Phước"
+        return Source(tail, None, tail)
     head = line[: found[0].start].strip()
     posted = _POSTED_BY.match(head)
     if not posted and before_label(head) != head:  # "<title> Ngày cập nhật …": a labelled date line

@@ -34,7 +34,7 @@ def visitor_stats(blocks: Sequence[Block], skip: range = range(0)) -> tuple[dict
     pairs: list[tuple[int, str, int]] = []
     headings: list[int] = []
     for i, block in enumerate(blocks):
-        if i in skip or len(block.folded) > 300:
+        if i in skip or len(block.folded) > 80:  # widget rows are short; "Trong năm 2023, …" is a sentence
             continue
         if _HEADING.match(block.folded):
             headings.append(i)
@@ -54,9 +54,17 @@ def visitor_stats(blocks: Sequence[Block], skip: range = range(0)) -> tuple[dict
                 pairs.append((i, key, value))
     if not pairs:
         return None, set()
-    anchors = [i for i in headings if any(i <= p[0] <= i + 2 * _CLUSTER_SPAN for p in pairs)]
+
+    # The widget is the heading whose rows hold the most total/online counters ("Thống kê truy
+    # cập" over its rows, not a menu's "THỐNG KÊ" that happens to stand a few lines above text).
+    def strength(i: int) -> tuple[int, int]:
+        rows = [p for p in pairs if i <= p[0] <= i + 2 * _CLUSTER_SPAN]
+        return sum(p[1] in ("total", "online") for p in rows), len(rows)
+
+    anchors = [i for i in headings if strength(i)[1]]
     if anchors:
-        lo, hi = anchors[0], anchors[0] + 2 * _CLUSTER_SPAN
+        best = max(anchors, key=lambda i: (strength(i), -i))
+        lo, hi = best, best + 2 * _CLUSTER_SPAN
     else:
         main = [p for p in pairs if p[1] in ("total", "online")]
         if not main:

@@ -260,7 +260,17 @@ def _segment(
             elif tag == "img":
                 anchors.append((order, el))
             elif el.get("class") or el.get("id"):
-                inline_words.append(attr_words(el))
+                words = attr_words(el)
+                # "15:40" and "2.315 lượt xem" in spans of their own are two items, not "15:402.315";
+                # a counter drawn digit by digit in spans of one class stays one number.
+                if (
+                    pieces
+                    and pieces[-1][-1:].isalnum()
+                    and (el.text or "").lstrip()[:1].isdigit()
+                    and (not inline_words or inline_words[-1] != words)
+                ):
+                    add(" ")
+                inline_words.append(words)
             if tag in BOLD_TAGS or tag in HEADINGS:
                 bold_depth += 1
             add(el.text)

@@ -61,6 +61,7 @@ END_MARKERS: tuple[str, ...] = (
     "Tin mới hơn",  # newer news
     "Tin cũ hơn",  # older news
     "Xem thêm",  # see more
+    "Có liên quan",  # related (WordPress Jetpack)
     "Ý kiến bạn đọc",  # readers' comments
     "Gửi ý kiến",  # send a comment
     "Bình luận",  # comments
@@ -285,6 +286,7 @@ SUMMARY_HINTS = (
     "description",
     "teaser",
     "hometext",  # NukeViet's lead
+    "trichyeu",  # "trích yếu": abstract
 )
 SOURCE_HINTS = ("author", "tacgia", "tac-gia", "source", "nguon", "byline", "signature", "butdanh")
 CONTENT_HINTS = (

@@ -133,9 +133,13 @@ def profile_for_host(host: str) -> PortalProfile | None:
     return None
 
 
+MIN_MARKER_HITS = 2  # one shared class name ("entry-content", "aspnetForm") proves no platform
+
+
 def detect_profile(html: str) -> PortalProfile | None:
-    """The family whose markers the page shows most of (e.g. ``tandan-``, ``dnn_``), or None."""
-    best, best_hits = None, 0
+    """The family whose markers the page shows most of (e.g. ``tandan-``, ``dnn_``), with at
+    least two of them, or None."""
+    best, best_hits = None, MIN_MARKER_HITS - 1
     head = html[:400_000]
     for profile in load_profiles().values():
         hits = sum(1 for marker in profile.markers if marker.search(head))
