@@ -9,6 +9,7 @@ pointer goes into ``request.meta["warc"]`` so the spider can store it with the a
 from __future__ import annotations
 
 import logging
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +56,10 @@ class WarcCapture:
             session = getattr(spider, "session", None)
             run = session.run_id if session else "run"
             site = getattr(spider, "site_id", spider.name)
+            # A token per writer keeps names unique across workers whose shards merge into one archive.
             self.writer = WarcFileWriter(
                 self.directory,
-                f"{site}-run{run}",
+                f"{site}-run{run}-{uuid.uuid4().hex[:8]}",
                 max_size=self.max_size,
                 info={
                     "operator": self.crawler.settings.get("CONTACT_URL", ""),

@@ -57,10 +57,13 @@ def discover(page: Page, hosts: Collection[str], is_known: Callable[[str], bool]
     for href, _text in page.links:
         if host_of(href) not in hosts:
             continue
-        url = canonicalize(href, drop)
+        try:
+            url = canonicalize(href, drop)
+        except ValueError:  # a link with a port no server has: nothing to fetch
+            continue
         if url in found or url == page.url or NOT_PAGES.search(urlsplit(url).path):
             continue
-        if profile.is_trap(url) if profile is not None else GENERIC_TRAPS.search(url):
+        if GENERIC_TRAPS.search(url) or (profile is not None and profile.is_trap(url)):
             continue
         found[url] = kind_of(url, profile, is_known(url))
     return found

@@ -1,19 +1,25 @@
-"""Downloader middlewares: exact-host scope, robots.txt Crawl-delay, an optional proxy."""
+"""Downloader middlewares: exact-host scope, retries with backoff, redirect guards, robots.txt
+Crawl-delay, an optional proxy."""
 
 from __future__ import annotations
 
 import time
+import zlib
+from typing import Any
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from protego import Protego
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
-from twisted.internet import reactor
 from twisted.internet.task import deferLater
+
+from .urls import canonicalize
 
 
 class ExactHostOffsiteMiddleware(OffsiteMiddleware):
@@ -48,6 +54,67 @@ class LocalProxyMiddleware:
             request.meta["proxy"] = self.proxy
 
 
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries (5xx, timeouts, cut connections), each waiting longer than the one before:
+    RETRY_BACKOFF_BASE seconds, multiplied by RETRY_BACKOFF_FACTOR at each retry, at most
+    RETRY_BACKOFF_MAX. A portal that is briefly down gets time to come back instead of three
+    requests in a row."""
+
+    def __init__(self, settings: Any):
+        super().__init__(settings)
+        self.base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
+        self.factor = settings.getfloat("RETRY_BACKOFF_FACTOR", 3.0)
+        self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 30.0)
+
+    def _retry(self, request: Request, reason: str | Exception | type[Exception]) -> Request | None:
+        retry = super()._retry(request, reason)
+        if retry is not None:
+            retry.meta["retry_wait"] = min(self.cap, self.base * self.factor ** (retry.meta["retry_times"] - 1))
+        return retry
+
+
+class RedirectGuardMiddleware:
+    """Redirects that lead nowhere are failures of the page, recorded as such: a loop back to a
+    URL of the same chain, or a jump to another site (Scrapy would drop either silently)."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectGuardMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get("Location")
+        if not 300 <= response.status < 400 or not location:
+            return response
+        try:
+            target = urljoin(request.url, location.decode("latin-1").strip())
+            host = urlsplit(target).hostname or ""
+            # "?gd=4&cn=1" and "?cn=1&gd=4" are one page (and one fingerprint); an added parameter
+            # (a session id, say) is not a loop.
+            chain = {_page_key(u) for u in (*request.meta.get("redirect_urls", []), request.url)}
+            looped = _page_key(target) in chain
+        except ValueError:
+            raise IgnoreRequest(f"redirect_broken: to {location!r}") from None
+        if looped:
+            raise IgnoreRequest(f"redirect_loop: back to {target}")
+        spider = self.crawler.spider
+        allowed = getattr(spider, "allowed_domains", None)
+        if allowed and host not in allowed:
+            raise IgnoreRequest(f"redirect_offsite: to {target}")
+        session = getattr(spider, "session", None)
+        if session is not None and session.is_done(canonicalize(target, getattr(spider, "_drop", frozenset()))):
+            # Scrapy would drop the redirect as a duplicate and this URL would stay pending forever.
+            raise IgnoreRequest(f"redirect_duplicate: to {target}")
+        return response
+
+
+def _page_key(url: str) -> tuple[str, str, str, tuple[tuple[str, str], ...]]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc.lower(), parts.path, tuple(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+
+
 class CrawlDelayMiddleware:
     """Honour robots.txt ``Crawl-delay``, which Scrapy reads but does not enforce.
 
@@ -79,20 +146,68 @@ class CrawlDelayMiddleware:
 
     async def process_request(self, request: Request) -> None:
         parsed = urlparse_cached(request)
-        delay = self.delays.get(parsed.netloc)
-        if not delay or parsed.path == "/robots.txt":
-            return None
         now = time.monotonic()
-        start = max(now, self._next.get(parsed.netloc, 0.0))
-        self._next[parsed.netloc] = start + delay
+        start = now + request.meta.pop("retry_wait", 0.0)  # a retry's backoff (BackoffRetryMiddleware)
+        delay = self.delays.get(parsed.netloc)
+        if delay and parsed.path != "/robots.txt":
+            start = max(start, self._next.get(parsed.netloc, 0.0))
+            self._next[parsed.netloc] = start + delay
         while (remaining := start - time.monotonic()) > 0:
             if self._closing():  # a limit was reached: waiting requests are dropped, not fetched
                 raise IgnoreRequest("crawl closing")
-            await deferred_to_future(deferLater(reactor, min(remaining, 0.25), lambda: None))
-        return None
+            await sleep(min(remaining, 0.25))
 
     def _closing(self) -> bool:
         # Scrapy keeps "the spider is closing" on the engine's private slot; no public signal
         # fires before close completes, which is exactly what waiting requests must not await.
         slot = getattr(self.crawler.engine, "_slot", None)
         return slot is not None and getattr(slot, "closing", None) is not None
+
+
+async def sleep(seconds: float) -> None:
+    # The reactor is imported here, not at module level: importing it early would install
+    # Twisted's default reactor before Scrapy installs the one it is configured for.
+    from twisted.internet import reactor
+
+    await deferred_to_future(deferLater(reactor, seconds, lambda: None))
+
+
+class TruncatedEncodingMiddleware:
+    """Flag a gzip/deflate body whose compressed stream ends early (``meta["truncated"]``).
+
+    The HTTP transfer can be complete (Content-Length honoured) while the compressed stream in
+    it is cut; Scrapy's decompression then hands on whatever it could inflate, a page without its
+    end. Sits before HttpCompressionMiddleware (590) so it sees the bytes as sent.
+    """
+
+    CHECK_LIMIT = 64 << 20  # inflated bytes: past this the stream is taken as whole (size caps apply)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        encoding = (response.headers.get("Content-Encoding") or b"").decode("latin-1").strip().lower()
+        if (
+            encoding in ("gzip", "x-gzip", "deflate")
+            and response.body
+            and not _complete(response.body, encoding, self.CHECK_LIMIT)
+        ):
+            request.meta["truncated"] = True
+        return response
+
+
+def _complete(body: bytes, encoding: str, limit: int) -> bool:
+    if encoding == "deflate":
+        return _inflates_to_end(body, zlib.MAX_WBITS, limit) or _inflates_to_end(body, -zlib.MAX_WBITS, limit)
+    return _inflates_to_end(body, 16 + zlib.MAX_WBITS, limit)
+
+
+def _inflates_to_end(body: bytes, wbits: int, limit: int) -> bool:
+    inflater = zlib.decompressobj(wbits)
+    data, total = body, 0
+    try:
+        while data:
+            total += len(inflater.decompress(data, 1 << 20))
+            data = inflater.unconsumed_tail
+            if inflater.eof or total > limit:
+                return True
+    except zlib.error:
+        return False
+    return inflater.eof

@@ -27,6 +27,9 @@ DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
+RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry, tripled at each one (1, 3, 9 s) …
+RETRY_BACKOFF_FACTOR = 3.0
+RETRY_BACKOFF_MAX = 30.0  # … up to this
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
@@ -37,6 +40,12 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.LocalProxyMiddleware": 90,
     # After robots.txt (100): Crawl-delay is known before the site's first page is requested.
     "crawler.middlewares.CrawlDelayMiddleware": 120,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # Sees the compressed bytes before HttpCompressionMiddleware (590) inflates them.
+    "crawler.middlewares.TruncatedEncodingMiddleware": 595,
+    # Sees a redirect before RedirectMiddleware (600) follows it.
+    "crawler.middlewares.RedirectGuardMiddleware": 650,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,

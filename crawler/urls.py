@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
@@ -29,8 +29,9 @@ def canonicalize(url: str, drop_params: frozenset[str] = frozenset()) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
-    if parts.port and parts.port != _DEFAULT_PORTS.get(scheme):
-        host = f"{host}:{parts.port}"
+    port = _port(parts, url)
+    if port and port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
     path = _SESSION_PATH.sub("", parts.path) or "/"
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _junk(k, drop_params)])
     canonical = canonicalize_url(urlunsplit((scheme, host, path, query, "")))
@@ -43,9 +44,17 @@ def site_of(url: str) -> str:
     """The site a URL belongs to: its host, lower-case, without ``www.`` (``:port`` if not default)."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower().rstrip(".").removeprefix("www.")
-    if parts.port and parts.port != _DEFAULT_PORTS.get(parts.scheme.lower()):
-        host = f"{host}:{parts.port}"
+    port = _port(parts, url)
+    if port and port != _DEFAULT_PORTS.get(parts.scheme.lower()):
+        host = f"{host}:{port}"
     return host
+
+
+def _port(parts: SplitResult, url: str) -> int | None:
+    try:
+        return parts.port
+    except ValueError:  # ":99999", ":abc"
+        raise ValueError(f"not a usable URL: {url!r}") from None
 
 
 def host_of(url: str) -> str:

@@ -34,6 +34,11 @@ DB_COMMANDS: dict[str, list[str]] = {
     "schedule remove": ["schedule", "remove", "sdl.thuathienhue.gov.vn"],
     "schedule run-due": ["schedule", "run-due"],
     "schedule daemon": ["schedule", "daemon"],
+    "merge": ["merge", str(Path(__file__).resolve())],  # any existing file as the shard: --db fails first
+    "show": ["show", "1"],
+    "export": ["export", "articles"],
+    "report": ["report", "--out", str(Path(__file__).resolve().parent / "never-written.html")],
+    "serve": ["serve"],
 }
 
 
@@ -99,8 +104,14 @@ def test_a_full_disk_stops_the_crawl_and_keeps_what_was_stored(portal_proxy: Sam
         resource.setrlimit(resource.RLIMIT_FSIZE, (150_000, 150_000))
 
     args = ["crawl", "http://sdl.thuathienhue.gov.vn/", "--db", str(db), "--proxy", portal_proxy.url, "--delay", "0", "--full"]
-    proc = subprocess.run([sys.executable, "-m", "archive.cli", *args], preexec_fn=small_files, capture_output=True,
-                          text=True, check=False, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "archive.cli", *args],
+        preexec_fn=small_files,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     assert proc.returncode == 1, proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("Error: ")]
     assert len(errors) == 1 and "File too large" in errors[0] and "Traceback" not in proc.stderr

@@ -8,6 +8,7 @@ named in ``Record.warnings``.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -23,6 +24,7 @@ from .record import VISITOR_KEYS, Attachment, Record
 __all__ = ["VISITOR_KEYS", "Attachment", "Page", "Record", "Source", "analyse", "extract"]
 
 _MIN_ARTICLE_BODY = 120  # characters: shorter bodies are notices or navigation pages
+MAX_BODY = 1_000_000  # characters: no article is that long; past it, the body is cut and said so
 
 
 @dataclass
@@ -68,6 +70,10 @@ def analyse(
     ]
     if doc.legacy:
         warnings.append(f"legacy_{doc.legacy}")
+    body = article.body
+    if body is not None and len(body) > MAX_BODY:
+        body = body[:MAX_BODY].rsplit("\n\n", 1)[0] if "\n\n" in body[:MAX_BODY] else body[:MAX_BODY]
+        warnings.append("body_cut")
     record = Record(
         url=canonical,
         site=site_of(canonical),
@@ -76,7 +82,7 @@ def analyse(
         date=article.date,
         updated=article.updated,
         summary=article.summary,
-        body=article.body,
+        body=body,
         source=article.source,
         views=article.views,
         visitor_stats=article.visitor_stats,
@@ -84,9 +90,10 @@ def analyse(
         warnings=warnings,
     )
     looks_like_article = bool(article.title and article.body and len(article.body) >= _MIN_ARTICLE_BODY and article.date)
-    is_article = profile.is_article(canonical) if profile and profile.article else looks_like_article
-    if profile and profile.article and not is_article:
-        is_article = False
+    if profile and profile.article:  # the family's URL scheme says; an empty page is no article
+        is_article = profile.is_article(canonical) and bool(article.title or article.body)
+    else:
+        is_article = looks_like_article
     return Page(canonical, profile, record, is_article, _links(doc, url))
 
 
@@ -96,10 +103,12 @@ def extract(html: bytes | str, url: str, profile: PortalProfile | None = None, *
 
 
 def _links(doc: Document, url: str) -> list[tuple[str, str]]:
+    """The page's links as absolute http(s) URLs; a link no URL parser can read is left out."""
     base = url
     for el in doc.root.iter("base"):
         if el.get("href"):
-            base = urljoin(url, el.get("href").strip())
+            with contextlib.suppress(ValueError):
+                base = urljoin(url, el.get("href").strip())
         break
     out = []
     for _order, el in doc.anchors:
@@ -108,7 +117,11 @@ def _links(doc: Document, url: str) -> list[tuple[str, str]]:
         href = (el.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             continue
-        absolute = urljoin(base, href)
-        if urlsplit(absolute).scheme in ("http", "https"):
-            out.append((absolute, " ".join(el.text_content().split())))
+        try:
+            absolute = urljoin(base, href)
+            if urlsplit(absolute).scheme not in ("http", "https"):
+                continue
+        except ValueError:  # "http://[…", "//[x": not a URL
+            continue
+        out.append((absolute, " ".join(el.text_content().split())))
     return out

@@ -9,6 +9,7 @@ name elements with CSS selectors; where it does, the selector wins over the heur
 
 from __future__ import annotations
 
+import contextlib
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
@@ -86,7 +87,7 @@ def is_control(block: Block) -> bool:
 
 def _is_navigation(block: Block) -> bool:
     """Mostly link text, and not a link to a document ("Toàn văn: Thông báo số …" is content)."""
-    return block.link_ratio > 0.5 and not any(_DOC_EXT.search(urlsplit(h.strip()).path) for h in block.hrefs)
+    return block.link_ratio > 0.5 and not any(_DOC_EXT.search(_path(h)) for h in block.hrefs)
 
 
 def _hinted(el: etree._Element | None, hints: tuple[str, ...], depth: int = 2) -> bool:
@@ -369,7 +370,11 @@ def _find_title(page: _Page, date_idx: int | None, cspan: range, end: int) -> tu
 
 
 def _links_to_itself(block: Block, url: str) -> bool:
-    return any(canonicalize(urljoin(url, href)) == url for href in block.hrefs)
+    for href in block.hrefs:
+        with contextlib.suppress(ValueError):
+            if canonicalize(urljoin(url, href)) == url:
+                return True
+    return False
 
 
 def _title_score(b: Block, page_title: str, site_name: str) -> float:
@@ -553,7 +558,7 @@ def _attachments(
             src, text = el.get("src") or el.get("data-src") or "", clean(el.get("alt") or "") or None
         else:
             src, text = el.get("href") or "", clean(el.text_content()) or None
-            if not _DOC_EXT.search(urlsplit(src.strip()).path):
+            if not _DOC_EXT.search(_path(src)):
                 continue
         url = _absolute(page.url, src)
         if url and url not in seen:
@@ -572,16 +577,27 @@ def _is_chrome_image(img: etree._Element) -> bool:
     while parent is not None and parent.tag not in ("a", "p", "div", "td", "figure", "body"):
         parent = parent.getparent()
     if parent is not None and parent.tag == "a":
-        path = urlsplit((parent.get("href") or "").strip()).path
+        path = _path(parent.get("href") or "")
         return not (_MEDIA_EXT.search(path) or _DOC_EXT.search(path))
     return False
+
+
+def _path(href: str) -> str:
+    """The path of a link as written; empty for a link no URL parser takes ("http://[::1")."""
+    try:
+        return urlsplit(href.strip()).path
+    except ValueError:
+        return ""
 
 
 def _absolute(base: str, href: str) -> str | None:
     href = href.strip()
     if not href or href.startswith(("data:", "javascript:", "mailto:")):
         return None
-    parts = urlsplit(urljoin(base, href))
+    try:
+        parts = urlsplit(urljoin(base, href))
+    except ValueError:  # not a URL
+        return None
     if parts.scheme not in ("http", "https"):
         return None
     return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))

@@ -90,12 +90,20 @@ def convert_tree(root: etree._Element, kind: str) -> int:
         for attr in ("text", "tail"):
             value = getattr(el, attr)
             if value and (new := convert_text(value, kind)) is not None:
-                setattr(el, attr, new)
+                setattr(el, attr, _xml_safe(new))
                 converted += 1
         if isinstance(el.tag, str):
             for name in ("alt", "title"):
                 value = el.get(name)
                 if value and (new := convert_text(value, kind)) is not None:
-                    el.set(name, new)
+                    el.set(name, _xml_safe(new))
                     converted += 1
     return converted
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """lxml refuses control characters in text it is given back (the parser let them in)."""
+    return _NOT_XML.sub("", text)

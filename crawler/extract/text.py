@@ -64,4 +64,5 @@ def parse_count(text: str) -> int | None:
     match = _NUMBER.search(text)
     if not match:
         return None
-    return int(re.sub(r"\D", "", match.group()))
+    digits = re.sub(r"\D", "", match.group())
+    return int(digits) if len(digits) <= 18 else None  # no counter is that large: it is noise

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -31,12 +31,13 @@ from archive.schema import now
 from archive.store import AttachmentRow, Capture, PageMark, VisitorObservation
 from archive.warc import WarcPointer
 
+from ..capture import warc_dir_for
 from ..extract import Page, analyse
 from ..items import ArticleItem, SeenItem
 from ..links import discover, is_pagination
 from ..profiles import PortalProfile, get_profile
 from ..registry import find_site
-from ..session import CrawlSession
+from ..session import CrawlSession, done_when_stored
 from ..urls import canonicalize, host_of, site_of
 
 _RUN_STATUS = {"finished": "finished", "shutdown": "interrupted", "cancelled": "interrupted", "storage_failed": "failed"}
@@ -67,6 +68,11 @@ def resolve_site(site: str) -> tuple[str, list[str], PortalProfile | None]:
     return registered.domain, list(registered.start_urls), profile
 
 
+def _attempts(meta: dict[str, Any]) -> int:
+    """Requests made for a URL so far in this crawl: the first one and its retries."""
+    return int(meta.get("retry_times", 0)) + 1
+
+
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
@@ -84,9 +90,11 @@ class PortalSpider(scrapy.Spider):
         family: str | None = None,
         mode: str = "incremental",
         resume: str | bool = False,
+        _job: str | None = None,  # Scrapyd's job id, when Scrapyd runs the crawl
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
+        self.job_id = _job
         if not site:
             raise SiteError("the portal spider needs a site: -a site=DOMAIN_OR_URL")
         self.site_id, starts, self.profile = resolve_site(site)
@@ -118,6 +126,7 @@ class PortalSpider(scrapy.Spider):
             )
         }
         snapshot["family"] = spider.profile.name if spider.profile else None
+        snapshot["warc_dir"] = str(warc_dir_for(settings.get("ARCHIVE_DB"), settings.get("WARC_DIR")))
         spider.session = CrawlSession(
             settings.get("ARCHIVE_DB"),
             spider.site_id,
@@ -127,6 +136,8 @@ class PortalSpider(scrapy.Spider):
             settings=snapshot,
             batch_size=settings.getint("ARCHIVE_BATCH_SIZE", 50),
             flush_seconds=settings.getfloat("ARCHIVE_FLUSH_SECONDS", 2.0),
+            worker=settings.get("PORTAL_WORKER"),
+            job_id=spider.job_id,
         )
         spider.attachment_maxsize = settings.getint("ATTACHMENT_MAXSIZE", 25 * 1024 * 1024)
         return spider
@@ -149,6 +160,11 @@ class PortalSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url, kind, depth in self.session.seeds:
+            if kind == "attachment":  # left pending by an interrupted run: fetched for its article
+                origin = self.session.archive.attachment_origin(url)
+                if origin is not None:
+                    yield self._attachment_request(url, *origin)
+                continue
             yield self._request(url, kind, depth, priority=10)
 
     def _request(self, url: str, kind: str, depth: int, priority: int = 0) -> scrapy.Request:
@@ -165,19 +181,41 @@ class PortalSpider(scrapy.Spider):
 
     # -- pages ----------------------------------------------------------------------------
     def parse(self, response: Response) -> Iterator[Any]:
+        try:
+            yield from self._read_page(response)
+        finally:  # on a shared frontier, the request is done once this page's output is stored
+            done_when_stored(self.crawler, response.meta)
+
+    def _read_page(self, response: Response) -> Iterator[Any]:
         at = now()
         url = response.meta.get("frontier_url", response.url)
         kind = response.meta.get("kind", "page")
         depth = response.meta.get("depth", 0)
+        attempts = _attempts(response.meta)
         if response.meta.get("warc_failed"):  # not captured: stays pending for --resume
+            return
+        if response.meta.get("truncated"):  # the stream ended early: what arrived is not the page
+            yield PageMark(
+                url,
+                "failed",
+                kind,
+                depth,
+                at,
+                response.status,
+                error="truncated_body: compressed stream incomplete or corrupt",
+                attempts=attempts,
+            )
             return
         if response.status == 304:
             yield SeenItem(url, at)
-            yield PageMark(url, "done", "article", depth, at, 304)
+            yield PageMark(url, "done", "article", depth, at, 304, attempts=attempts)
             return
         content_type = _header(response, "Content-Type")
         if not isinstance(response, TextResponse) or "html" not in (content_type or "text/html").lower():
-            yield PageMark(url, "done", kind, depth, at, response.status, error=f"not_html: {content_type}")
+            yield PageMark(url, "done", kind, depth, at, response.status, error=f"not_html: {content_type}", attempts=attempts)
+            return
+        if not response.body.strip():
+            yield PageMark(url, "failed", kind, depth, at, response.status, error="empty_page: no content", attempts=attempts)
             return
         page = analyse(response.body, response.url, self.profile, content_type=content_type)
         if page.is_article:
@@ -189,7 +227,13 @@ class PortalSpider(scrapy.Spider):
         for request in self._follow(page, depth):
             yield PageMark(request.meta["frontier_url"], "pending", request.meta["kind"], depth + 1, at)
             yield request
-        yield PageMark(url, "done", "article" if page.is_article else kind, depth, at, response.status)
+        if kind == "article" and not page.is_article and self.profile is not None and self.profile.is_article(url):
+            # The profile says this URL is an article, yet it holds neither title nor body.
+            yield PageMark(
+                url, "failed", kind, depth, at, response.status, error="empty_page: no article found", attempts=attempts
+            )
+            return
+        yield PageMark(url, "done", "article" if page.is_article else kind, depth, at, response.status, attempts=attempts)
 
     def _capture(self, response: Response, at: str) -> Capture:
         pointer: WarcPointer | None = response.meta.get("warc")
@@ -229,24 +273,51 @@ class PortalSpider(scrapy.Spider):
                 continue
             yield AttachmentRow(page.record.url, attachment.url, attachment.text, "pending")
             if not self.session.is_done(attachment.url):
-                yield scrapy.Request(
-                    attachment.url,
-                    callback=self.parse_attachment,
-                    errback=self.failed,
-                    priority=-1,
-                    meta={
-                        "frontier_url": attachment.url,
-                        "kind": "attachment",
-                        "article_url": page.record.url,
-                        "text": attachment.text,
-                        "download_maxsize": self.attachment_maxsize,
-                    },
-                )
+                # In the frontier too, so that a crawl interrupted before fetching it resumes it.
+                yield PageMark(attachment.url, "pending", "attachment", 0, at)
+                yield self._attachment_request(attachment.url, page.record.url, attachment.text)
+
+    def _attachment_request(self, url: str, article_url: str, text: str | None) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_attachment,
+            errback=self.failed,
+            priority=-1,
+            meta={
+                "frontier_url": url,
+                "kind": "attachment",
+                "article_url": article_url,
+                "text": text,
+                "download_maxsize": self.attachment_maxsize,
+            },
+        )
 
     def parse_attachment(self, response: Response) -> Iterator[Any]:
+        try:
+            yield from self._read_attachment(response)
+        finally:
+            done_when_stored(self.crawler, response.meta)
+
+    def _read_attachment(self, response: Response) -> Iterator[Any]:
         if response.meta.get("warc_failed"):
             return
         at = now()
+        attempts = _attempts(response.meta)
+        if response.meta.get("truncated"):
+            yield AttachmentRow(
+                response.meta["article_url"], response.meta["frontier_url"], response.meta.get("text"), "failed: truncated_body"
+            )
+            yield PageMark(
+                response.meta["frontier_url"],
+                "failed",
+                "attachment",
+                0,
+                at,
+                response.status,
+                error="truncated_body: compressed stream incomplete or corrupt",
+                attempts=attempts,
+            )
+            return
         pointer: WarcPointer | None = response.meta.get("warc")
         yield AttachmentRow(
             response.meta["article_url"],
@@ -261,40 +332,53 @@ class PortalSpider(scrapy.Spider):
             warc_offset=pointer.offset if pointer else None,
             warc_record_id=pointer.record_id if pointer else None,
         )
-        yield PageMark(response.meta["frontier_url"], "done", "attachment", 0, at, response.status)
+        yield PageMark(response.meta["frontier_url"], "done", "attachment", 0, at, response.status, attempts=attempts)
 
     # -- failures -------------------------------------------------------------------------
     def failed(self, failure: Failure) -> Iterator[Any]:
+        try:
+            yield from self._read_failure(failure)
+        finally:
+            done_when_stored(self.crawler, failure.request.meta)  # type: ignore[attr-defined]
+
+    def _read_failure(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
-        url = request.meta.get("frontier_url", request.url)
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):  # HttpError is an IgnoreRequest too
-            if "crawl closing" not in str(failure.value):  # robots.txt or scope: never fetched
-                yield PageMark(
-                    url,
-                    "skipped",
-                    request.meta.get("kind"),
-                    request.meta.get("depth", 0),
-                    now(),
-                    error=f"skipped: {str(failure.value)[:200]}",
-                )
-            return  # dropped at a limit: stays pending, for --resume
+        meta = request.meta
+        url = meta.get("frontier_url", request.url)
+        message = str(failure.value)
         status = None
-        if failure.check(HttpError):
+        if failure.check(HttpError):  # an IgnoreRequest too: tested first
             status = failure.value.response.status
             kind = f"http_{status}"
+        elif failure.check(IgnoreRequest):
+            if "crawl closing" in message:  # dropped at a limit: stays pending, for --resume
+                return
+            if message.startswith("redirect_duplicate"):  # redirected to a page this crawl already has
+                yield PageMark(
+                    url, "done", meta.get("kind"), meta.get("depth", 0), now(), error=message[:200], attempts=_attempts(meta)
+                )
+                return
+            if message.startswith("redirect_"):  # the redirect guard: loop, off the site, unreadable
+                kind = message.split(":", 1)[0]
+            elif "max redirections" in message:  # a chain longer than REDIRECT_MAX_TIMES
+                kind = "redirect_loop"
+            else:  # robots.txt or out of scope: never fetched
+                yield PageMark(url, "skipped", meta.get("kind"), meta.get("depth", 0), now(), error=f"skipped: {message[:200]}")
+                return
+        elif failure.check(DownloadCancelledError) or "download_maxsize" in message or "larger than" in message:
+            kind = "too_large"
         else:
             kind = failure.type.__name__ if failure.type else "error"
-            if "download_maxsize" in str(failure.value) or "larger than" in str(failure.value):
-                kind = "too_large"
         at = now()
-        if request.meta.get("kind") == "attachment":
-            yield AttachmentRow(request.meta["article_url"], url, request.meta.get("text"), f"failed: {kind}")
+        if meta.get("kind") == "attachment":
+            yield AttachmentRow(meta["article_url"], url, meta.get("text"), f"failed: {kind}")
         yield PageMark(
             url,
             "failed",
-            request.meta.get("kind"),
-            request.meta.get("depth", 0),
+            meta.get("kind"),
+            meta.get("depth", 0),
             at,
             status,
-            error=f"{kind}: {str(failure.value)[:200]}",
+            error=f"{kind}: {message.removeprefix(kind + ': ')[:200]}",
+            attempts=_attempts(meta),
         )
