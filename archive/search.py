@@ -1,19 +1,29 @@
-"""Full-text search over the archive, insensitive to diacritics (đ included).
+"""Full-text search over the archive, insensitive to diacritics (đ included), and the filters
+that search, export and the report share.
 
 A query is read as a researcher types it — words, "phrases", AND / OR / NOT, prefix* terms,
 parentheses — folded the same way as the indexed text (``crawler.extract.text.fold``), and
 rewritten as an FTS5 query in which every term is quoted, so no input can inject FTS5 syntax.
 Snippets are cut from the original text: folding keeps offsets, so a match found in the folded
 copy highlights the same characters with their diacritics.
+
+Provinces are resolved against the portal registry (``crawler/registry.csv``) in Python, not
+against the archive's ``sites`` table: the registry is the one current list of names (the 2025
+mergers renamed most provinces), and an archive opened read-only, copied from elsewhere or
+written by a bare ``scrapy crawl`` may hold an older copy of it, or none.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from crawler.extract.text import fold
+from crawler.registry import load_registry
+from crawler.urls import site_of
 
 from .store import Archive
 
@@ -24,6 +34,115 @@ _WORDCHARS = re.compile(r"\w+", re.UNICODE)
 
 class QueryError(ValueError):
     """A query that cannot be searched; the message says what to change."""
+
+
+class FilterError(ValueError):
+    """A filter that names nothing known (a province not in the registry, a bad date)."""
+
+
+# "Tỉnh Thừa Thiên Huế", "TP. Đà Nẵng", "thành phố Huế": the administrative word is optional.
+_PROVINCE_PREFIX = re.compile(r"^(?:tinh|thanh pho|tp\.?)\s+")
+
+
+def province_key(name: str) -> str:
+    """A province name as compared: folded, single-spaced, without "tỉnh" / "thành phố" / "TP."."""
+    return _PROVINCE_PREFIX.sub("", " ".join(fold(name).split()))
+
+
+def sites_in_provinces(names: Iterable[str]) -> set[str]:
+    """Domains of the registered portals in these provinces, by current or pre-2025 name."""
+    domains: set[str] = set()
+    for name in names:
+        key = province_key(name)
+        found = {
+            d
+            for d, s in load_registry().items()
+            if key and key in (province_key(s.province), province_key(s.province_before_2025))
+        }
+        if not found:
+            raise FilterError(f"no province {name!r} in the registry (`portal-archive sites` lists the portals)")
+        domains |= found
+    return domains
+
+
+def site_places() -> dict[str, dict[str, str]]:
+    """domain → name, province, province_before_2025 of every registered portal."""
+    return {
+        d: {"name": s.name, "province": s.province, "province_before_2025": s.province_before_2025}
+        for d, s in load_registry().items()
+    }
+
+
+def normalize_site(value: str) -> str:
+    """A site id from what a user types: a domain (``www.`` optional) or any URL on the site."""
+    value = value.strip()
+    return site_of(value) if "://" in value else value.lower().removeprefix("www.").rstrip("/")
+
+
+def _as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which articles (or visitor statistics, or runs) a researcher asked for. Values of one
+    filter are alternatives (site A or site B); different filters all apply. ``since`` and
+    ``until`` are ISO dates, both inclusive."""
+
+    sites: tuple[str, ...] = ()
+    provinces: tuple[str, ...] = ()
+    families: tuple[str, ...] = ()
+    since: str | None = None
+    until: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        site: str | Iterable[str] | None = None,
+        province: str | Iterable[str] | None = None,
+        family: str | Iterable[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Filters:
+        sites = tuple(normalize_site(s) for s in _as_tuple(site))
+        return cls(sites, _as_tuple(province), _as_tuple(family), since, until)
+
+    def conditions(self, alias: str = "a", date_column: str = "date") -> tuple[list[str], list[Any]]:
+        """SQL conditions (on table ``alias``) and their parameters. Dates compare as text, which
+        the ``(site, date)`` and ``(date)`` indexes serve: ``until`` becomes "before the next day",
+        so "2021-06-30T15:40+07:00" counts as dated on or before 2021-06-30."""
+        where: list[str] = []
+        params: list[Any] = []
+        sites = set(self.sites)
+        if self.provinces:
+            in_provinces = sites_in_provinces(self.provinces)
+            sites = (sites & in_provinces) if sites else in_provinces
+            if not sites:
+                return ["0"], []
+        if sites:
+            where.append(f"{alias}.site IN ({', '.join('?' for _ in sites)})")
+            params.extend(sorted(sites))
+        if self.families:
+            where.append(f"{alias}.family IN ({', '.join('?' for _ in self.families)})")
+            params.extend(self.families)
+        column = f"{alias}.{date_column}"
+        if self.since:
+            where.append(f"{column} >= ?")
+            params.append(_iso_day(self.since))
+        if self.until:
+            where.append(f"{column} < ?")
+            params.append((date.fromisoformat(_iso_day(self.until)) + timedelta(days=1)).isoformat())
+        return where, params
+
+
+def _iso_day(value: str) -> str:
+    try:
+        return date.fromisoformat(value[:10]).isoformat()
+    except ValueError:
+        raise FilterError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 @dataclass
@@ -50,8 +169,9 @@ class Hit:
 
 @dataclass
 class ParsedQuery:
-    fts: str  # the FTS5 MATCH expression
+    fts: str  # the FTS5 MATCH expression: which articles match
     terms: list[tuple[str, bool]]  # folded terms and phrases for highlighting, (text, is_prefix)
+    ranked: str = ""  # the same matches, words typed side by side scoring more as a phrase
 
 
 def parse_query(query: str) -> ParsedQuery:
@@ -63,6 +183,7 @@ def parse_query(query: str) -> ParsedQuery:
     if query.count('"') % 2:
         raise QueryError('unbalanced quotes: close the phrase with a second "')
     parts: list[str] = []
+    kinds: list[str] = []  # per part: word (plain, unquoted) | term | and (implied) | op | paren
     terms: list[tuple[str, bool]] = []
     depth = 0
     previous = "start"  # start | term | op | open | close
@@ -70,7 +191,9 @@ def parse_query(query: str) -> ParsedQuery:
         if m.group("open"):
             if previous in ("term", "close"):
                 parts.append("AND")
+                kinds.append("and")
             parts.append("(")
+            kinds.append("paren")
             depth += 1
             previous = "open"
             continue
@@ -80,14 +203,19 @@ def parse_query(query: str) -> ParsedQuery:
             if previous in ("op", "open"):
                 raise QueryError("empty parentheses or an operator before ')'")
             parts.append(")")
+            kinds.append("paren")
             depth -= 1
             previous = "close"
             continue
         word = m.group("word")
         if word in OPERATORS:
+            if word == "NOT" and previous == "op" and parts[-1] == "AND":  # "a AND NOT b" is FTS5's "a NOT b"
+                parts[-1] = "NOT"
+                continue
             if previous in ("start", "op", "open"):
                 raise QueryError(f"{word} needs a term before it (e.g. 'hue {word} da nang')")
             parts.append(word)
+            kinds.append("op")
             previous = "op"
             continue
         if m.group("phrase") is not None:
@@ -101,7 +229,9 @@ def parse_query(query: str) -> ParsedQuery:
         text = " ".join(tokens)
         if previous in ("term", "close"):
             parts.append("AND")
+            kinds.append("and")
         parts.append(f'"{text}"' + ("*" if prefix else ""))
+        kinds.append("word" if m.group("word") and not prefix else "term")
         terms.append((text, prefix))
         previous = "term"
     if depth:
@@ -110,7 +240,55 @@ def parse_query(query: str) -> ParsedQuery:
         raise QueryError(f"{parts[-1]} needs a term after it")
     if not terms:
         raise QueryError("the query has no words to search for")
-    return ParsedQuery(" ".join(parts), terms)
+    return ParsedQuery(_render(parts, kinds, boost=False), terms, _render(parts, kinds, boost=True))
+
+
+def _render(parts: list[str], kinds: list[str], *, boost: bool) -> str:
+    """The FTS5 expression. Terms side by side (an implied AND) form a run; a run right after
+    NOT is excluded as a whole ("hue NOT thong tin" leaves out articles with "thông tin", where
+    FTS5 alone would read "(hue NOT thong) AND tin"). With ``boost``, words of a run also score
+    as a phrase (see ``_phrase_first``)."""
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        if kinds[i] not in ("word", "term"):
+            out.append(parts[i])
+            i += 1
+            continue
+        j = i
+        while j + 2 < len(parts) and kinds[j + 1] == "and" and kinds[j + 2] in ("word", "term"):
+            j += 2
+        run, run_kinds = parts[i : j + 1 : 2], kinds[i : j + 1 : 2]
+        if out and out[-1] == "NOT" and len(run) > 1:
+            out.append("(" + " AND ".join(run) + ")")
+        elif boost and not (out and out[-1] == "NOT"):
+            out.append(_phrase_first(run, run_kinds))
+        else:
+            out.append(" AND ".join(run))
+        i = j + 1
+    return " ".join(out)
+
+
+def _phrase_first(run: list[str], kinds: list[str]) -> str:
+    """``da nang`` → ``("da nang" OR "da" AND "nang")``, for ranking: the same articles (the
+    phrase implies both words), but those where the words stand together, as in "Đà Nẵng", score
+    higher than those with "đã … nâng" far apart. Vietnamese writes a word as syllables separated
+    by spaces, so plain words typed side by side are usually one word."""
+    pieces: list[str] = []
+    words: list[str] = []
+    for part, kind in [*zip(run, kinds, strict=True), ("", "end")]:
+        if kind == "word":
+            words.append(part)
+            continue
+        if len(words) > 1:
+            phrase = '"' + " ".join(w.strip('"') for w in words) + '"'
+            pieces.append(f"({phrase} OR {' AND '.join(words)})")
+        else:
+            pieces += words
+        words = []
+        if part:
+            pieces.append(part)
+    return " AND ".join(pieces)
 
 
 def _highlight_spans(folded: str, terms: list[tuple[str, bool]]) -> list[tuple[int, int]]:
@@ -157,6 +335,7 @@ def snippet(text: str, terms: list[tuple[str, bool]], *, width: int = 160, mark:
 def search(
     archive: Archive,
     query: str,
+    filters: Filters | None = None,
     *,
     site: str | None = None,
     since: str | None = None,
@@ -165,32 +344,75 @@ def search(
     order: str = "relevance",
     mark: tuple[str, str] = ("<mark>", "</mark>"),
 ) -> list[Hit]:
-    """Articles matching ``query``, best first (title matches weigh most) or newest first."""
+    """Articles matching ``query``, best first (title matches weigh most) or newest first.
+
+    ``filters`` (or, for short, ``site``/``since``/``until``) narrow the articles.
+    """
     parsed = parse_query(query)
-    where = ["articles_fts MATCH ?"]
-    params: list[Any] = [parsed.fts]
-    if site:
-        where.append("a.site = ?")
-        params.append(site.lower().removeprefix("www."))
-    if since:
-        where.append("a.date >= ?")
-        params.append(since)
-    if until:
-        where.append("substr(a.date, 1, 10) <= ?")
-        params.append(until)
-    order_by = "a.date DESC, a.id DESC" if order == "date" else "score, a.date DESC"
-    sql = (
-        "SELECT a.id, a.url, a.site, a.title, a.date, a.summary, a.body, "
-        "bm25(articles_fts, 10.0, 3.0, 1.0) AS score "
-        "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-        f"WHERE {' AND '.join(where)} ORDER BY {order_by} LIMIT ?"
-    )
-    params.append(limit)
+    filters = filters or Filters.of(site=site, since=since, until=until)
+    where, params = filters.conditions("a")
+    # The plans (see tools/measure_search.py): the filters are answered from the (site, date) or
+    # (date) index into a set of ids that the FTS scan checks ("+" keeps SQLite from turning
+    # "rowid IN" into one FTS lookup per id, which is slow for common words); newest first walks
+    # the date index and stops at ``limit``. Titles and bodies are read for the hits alone.
+    if order == "date":
+        ids = [
+            r[0]
+            for r in archive.db.execute(
+                f"SELECT a.id FROM articles a WHERE {' AND '.join([*where, f'+a.id IN ({_MATCHING})'])} "
+                "ORDER BY a.date DESC, a.id DESC LIMIT ?",
+                [*params, parsed.fts, limit],
+            )
+        ]
+        scores = dict(_scores(archive, parsed, "+rowid IN (" + ", ".join("?" for _ in ids) + ")", ids)) if ids else {}
+        ranked = [(i, scores.get(i, 0.0)) for i in ids]
+    else:
+        subset = f"+rowid IN (SELECT a.id FROM articles a WHERE {' AND '.join(where)})" if where else ""
+        ranked = _scores(archive, parsed, subset, params, limit)
+    if not ranked:
+        return []
+    ids = [r[0] for r in ranked]
+    rows = {
+        r[0]: r
+        for r in archive.db.execute(
+            f"SELECT id, url, site, title, date, summary, body FROM articles WHERE id IN ({', '.join('?' for _ in ids)})",
+            ids,
+        )
+    }
     hits = []
-    for row in archive.db.execute(sql, params).fetchall():
-        id_, url, site_, title, date, summary, body, score = row
+    for id_, score in ranked:
+        _, url, site_, title, date_, summary, body = rows[id_]
         text = body or summary or title or ""
         if not _highlight_spans(fold(text), parsed.terms) and title:
             text = title
-        hits.append(Hit(id_, url, site_, title, date, snippet(text, parsed.terms, mark=mark), -score))
+        hits.append(Hit(id_, url, site_, title, date_, snippet(text, parsed.terms, mark=mark), -score))
     return hits
+
+
+_MATCHING = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
+
+
+def _scores(
+    archive: Archive, parsed: ParsedQuery, condition: str, params: list[Any], limit: int | None = None
+) -> list[tuple[int, float]]:
+    """(id, bm25) of matching articles, best first; a title hit weighs 10, a summary hit 3."""
+    sql = "SELECT rowid, bm25(articles_fts, 10.0, 3.0, 1.0) AS score FROM articles_fts WHERE articles_fts MATCH ?"
+    sql += f" AND {condition}" if condition else ""
+    sql += " ORDER BY score, rowid DESC" + (" LIMIT ?" if limit is not None else "")
+    args = [parsed.ranked or parsed.fts, *params, *([limit] if limit is not None else [])]
+    return [(r[0], r[1]) for r in archive.db.execute(sql, args)]
+
+
+def count(archive: Archive, query: str, filters: Filters | None = None) -> int:
+    """How many articles match ``query`` and ``filters`` (for "20 of 1,234")."""
+    parsed = parse_query(query)
+    where, params = (filters or Filters()).conditions("a")
+    if not where:  # the index alone answers
+        return int(archive.db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [parsed.fts]).fetchone()[0])
+    sql = f"SELECT count(*) FROM articles a WHERE {' AND '.join([*where, f'+a.id IN ({_MATCHING})'])}"
+    return int(archive.db.execute(sql, [*params, parsed.fts]).fetchone()[0])
+
+
+def matching(query: str) -> tuple[str, list[Any]]:
+    """A subquery of the ids of articles matching ``query`` (for exports), and its parameters."""
+    return _MATCHING, [parse_query(query).fts]

@@ -60,3 +60,51 @@ def portal_proxy() -> Iterator[SamplePortalServer]:
 def expected_articles(host: str) -> dict[str, dict]:
     data = json.loads((SITES / host / "expected.json").read_text(encoding="utf-8"))
     return {article["url"]: article for article in data["articles"]}
+
+
+# -- figures the reliability tests measured (faults survived, kill points, fuzz examples) --------
+RELIABILITY_FIGURES: dict[str, object] = {}
+
+
+@pytest.fixture(scope="session")
+def reliability_figures() -> dict[str, object]:
+    """Where a test puts what it measured; printed at the end of the run (docs/reliability.md)."""
+    return RELIABILITY_FIGURES
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if RELIABILITY_FIGURES:
+        terminalreporter.write_sep("-", "reliability figures")
+        for name, value in RELIABILITY_FIGURES.items():
+            terminalreporter.write_line(f"{name}: {value}")
+
+
+# -- the researchers' demo archive: every sample portal crawled, and one article edited ---------
+EDITED_URL = "http://sdl.thuathienhue.gov.vn/?cn=121&gd=4&tc=4335"
+EDITED_TITLE = "Thừa Thiên Huế tiếp tục dẫn đầu toàn quốc về ứng dụng công nghệ thông tin"
+
+
+@pytest.fixture(scope="session")
+def research_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every sample portal crawled over HTTP with the real spider, then the Huế tourism
+    department's portal crawled again after it edited one article (a second version) and its
+    visitor counter moved on (a second observation)."""
+    db = tmp_path_factory.mktemp("research") / "archive.sqlite"
+    with SamplePortalServer(SITES) as server:
+        hosts = sorted(server.sites)
+        first = run_cli("crawl", *[f"http://{h}/" for h in hosts], "--db", str(db), "--proxy", server.url, "--delay", "0")
+        assert first.code == 0, first.err + first.out
+        host = "sdl.thuathienhue.gov.vn"
+        site = server.sites[host]
+        for key, spec in site.routes.items():  # the visitor counter moved on, on every page
+            if spec.get("file", "").endswith(".html"):
+                server.set_page(host, key, site.folder.joinpath("pages", spec["file"]).read_bytes().replace(b"53.957", b"54.321"))
+        page = (site.folder / "pages" / "article-4335.html").read_text(encoding="utf-8").replace("53.957", "54.321")
+        edited = page.replace("Thừa Thiên Huế dẫn đầu toàn quốc", "Thừa Thiên Huế tiếp tục dẫn đầu toàn quốc").replace(
+            "có hiệu quả cao./.", "có hiệu quả cao. Năm 2020, tỉnh tiếp tục giữ vị trí thứ nhất./."
+        )
+        assert edited != page
+        server.set_page(host, "/?cn=121&gd=4&tc=4335", edited.encode("utf-8"))
+        second = run_cli("crawl", f"http://{host}/", "--db", str(db), "--proxy", server.url, "--delay", "0", "--revisit")
+        assert second.code == 0, second.err + second.out
+    return db
