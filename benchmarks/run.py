@@ -1,0 +1,452 @@
+#!/usr/bin/env python3
+"""The benchmarks of issue 7, each figure next to its baseline measured in the same run.
+
+    python benchmarks/run.py --quick     # < 3 minutes on 2 cores: smaller crawls, search at 10k/100k
+    python benchmarks/run.py             # the full run: 10k-article crawls, search up to 1M articles
+    python benchmarks/run.py --smoke     # seconds: checks that everything runs (the test suite's)
+
+Prints a table (what each figure is, its baseline or target, the conditions), then as its last line
+``bench extract_ms=… trafilatura_ms=… extract_speedup=… crawl_pages_s=… bare_pages_s=…
+crawl_efficiency=… peak_rss_mb=… ingest_rows_s=… search_p95_ms=… recrawl_request_share=…``.
+See docs/benchmarks.md for the method and what limits each figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: benchmarks/ is sys.path[0], not the repository
+    sys.path.insert(0, str(ROOT))
+
+from archive.search import search  # noqa: E402
+from archive.store import Archive  # noqa: E402
+from benchmarks.synthetic import FAMILIES, FIRST_DAY, LAST_DAY, SITES, Portal, PortalServer, ServerStats, records, search_queries  # noqa: E402
+from crawler.extract import extract  # noqa: E402
+from crawler.sample_portal import DEFAULT_SITES_DIR  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    extract_pages: int  # synthetic article pages, spread over the sites
+    crawl_articles: int  # the portal crawled for throughput, peak RSS and re-crawls
+    small_articles: int  # the smaller crawl RSS growth is measured from
+    ingested: int  # articles written through Archive.add_articles (ingest rate)
+    archive_sizes: tuple[int, ...]  # search latency measured at each size (beyond ``ingested``: copies)
+    queries: int  # of each kind (two words, phrase)
+    repeats: int
+    changed_share: float = 0.01  # articles edited before the --revisit re-crawl
+
+
+PLANS = {
+    "smoke": Plan("smoke", 12, 120, 40, 2_000, (2_000, 10_000), 5, 1),
+    "quick": Plan("quick", 60, 700, 175, 10_000, (10_000, 100_000), 12, 1),
+    "full": Plan("full", 240, 10_000, 1_000, 100_000, (10_000, 100_000, 1_000_000), 20, 3),
+}
+HEADLINE_SEARCH_SIZE = 100_000  # search_p95_ms: date-ordered results at 100k articles (the target's size)
+INGEST_BATCH = 500
+
+
+@dataclass
+class Table:
+    rows: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def add(self, figure: str, value: str, baseline: str = "", note: str = "") -> None:
+        self.rows.append((figure, value, baseline, note))
+        print(f"  {figure}: {value}  {baseline}  {note}".rstrip(), file=sys.stderr, flush=True)
+
+    def print(self) -> None:
+        head = ("figure", "value", "baseline / target", "conditions")
+        widths = [max(len(r[i]) for r in [head, *self.rows]) for i in range(3)]
+        for row in [head, *self.rows]:
+            print("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=False)) + "  " + row[3])
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of ``values``, nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+
+
+# ---------------------------------------------------------------------------------------- extraction
+
+
+def fixture_articles() -> list[tuple[str, bytes]]:
+    """The saved sample portals' article pages with their URLs (10 sites, 10 families)."""
+    pages = []
+    for routes in sorted(DEFAULT_SITES_DIR.glob("*/routes.json")):
+        seen: set[str] = set()
+        for key, spec in json.loads(routes.read_text(encoding="utf-8")).items():
+            file = spec if isinstance(spec, str) else spec.get("file", "")
+            if file.startswith(("article-", "post-")) and file not in seen:
+                seen.add(file)
+                pages.append((f"http://{routes.parent.name}{key}", (routes.parent / "pages" / file).read_bytes()))
+    return pages
+
+
+def time_extractors(pages: list[tuple[str, bytes]]) -> tuple[list[float], list[float]]:
+    """Milliseconds per page of ``extract`` and of trafilatura, interleaved page by page."""
+    import trafilatura
+
+    for url, body in pages[:3]:  # warm-up: imports, compiled patterns
+        extract(body, url)
+        trafilatura.extract(body, url=url, with_metadata=True, output_format="json")
+    ours, theirs = [], []
+    for url, body in pages:
+        t = time.perf_counter()
+        extract(body, url)
+        ours.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        trafilatura.extract(body, url=url, with_metadata=True, output_format="json")
+        theirs.append((time.perf_counter() - t) * 1000)
+    return ours, theirs
+
+
+def bench_extraction(plan: Plan, workdir: Path, table: Table) -> dict[str, float]:
+    portal = Portal(max(2_000, plan.extract_pages * 4), seed=11)
+    rng = random.Random(1)
+    per_site = max(1, plan.extract_pages // len(portal.sites))
+    pages = []
+    for site in portal.sites.values():
+        for a in rng.sample(site.articles, per_site):
+            url = f"http://{site.host}{site.path(a)}"
+            pages.append((url, portal.get(url)[1].body))
+    sizes = sorted(len(body) // 1024 for _, body in pages)
+    ours, theirs = time_extractors(pages)
+    result = {"extract_ms": statistics.median(ours), "trafilatura_ms": statistics.median(theirs)}
+    result["extract_speedup"] = result["trafilatura_ms"] / result["extract_ms"]
+    families = ", ".join(sorted(FAMILIES))
+    kb = f"{sizes[0]}-{sizes[-1]} KB, median {sizes[len(sizes) // 2]} KB"
+    conditions = f"{len(pages)} synthetic article pages ({kb}; {families})"
+    table.add("extract() median ms/page", f"{result['extract_ms']:.2f}", "", conditions + "; one thread")
+    table.add(
+        "trafilatura median ms/page",
+        f"{result['trafilatura_ms']:.2f}",
+        "baseline",
+        'same pages: trafilatura.extract(html, with_metadata=True, output_format="json")',
+    )
+    table.add("extract_speedup", f"{result['extract_speedup']:.2f}x", "target >= 5", "trafilatura / extract()")
+    table.add("extract() p95 ms/page", f"{pct(ours, 0.95):.2f}", f"trafilatura p95 {pct(theirs, 0.95):.2f}")
+    if plan.name != "smoke":
+        saved = fixture_articles()
+        ours, theirs = time_extractors(saved)
+        table.add(
+            "saved portals: extract() / trafilatura",
+            f"{statistics.median(ours):.2f} / {statistics.median(theirs):.2f} ms",
+            f"{statistics.median(theirs) / statistics.median(ours):.2f}x",
+            f"{len(saved)} article pages of tests/fixtures/sites (10 families)",
+        )
+    return result
+
+
+# ---------------------------------------------------------------------------------------- crawls
+
+
+@dataclass
+class Crawl:
+    requests: int
+    bytes: int
+    span_s: float  # first to last request the server saw
+    wall_s: float  # the child process, start to exit (imports and shutdown included)
+    peak_rss_mb: float
+    server_cpu_s: float
+    by_status: dict[int, int]
+    runs: list[int]
+
+    @property
+    def pages_s(self) -> float:
+        return self.requests / self.span_s if self.span_s > 0 else 0.0
+
+
+def run_crawl(kind: str, portal: Portal, server: PortalServer, workdir: Path, db: Path | None, *options: str) -> Crawl:
+    """One crawl in a child process; requests and bytes as the server counted them."""
+    server.reset()
+    command = [sys.executable, "-m", "benchmarks.crawl", kind, *portal.start_urls(), "--proxy", server.url, *options]
+    if db is not None:
+        command += ["--db", str(db)]
+    log = workdir / f"{kind}-{time.monotonic_ns()}.log"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    with log.open("wb") as err:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, cwd=ROOT, env=env)
+        assert proc.stdout is not None
+        output = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    stats: ServerStats = server.reset()
+    lines = output.decode().strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"{kind} crawl failed ({proc.returncode}); see {log}")
+    child = json.loads(lines[-1])
+    return Crawl(
+        requests=stats.requests,
+        bytes=stats.bytes,
+        span_s=stats.last - stats.first,
+        wall_s=child["wall_s"],
+        peak_rss_mb=usage.ru_maxrss / 1024,
+        server_cpu_s=after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime,
+        by_status=dict(stats.by_status),
+        runs=child.get("runs", []),
+    )
+
+
+def run_counts(db: Path, runs: list[int]) -> dict[str, int]:
+    conn = sqlite3.connect(db)
+    marks = ",".join("?" * len(runs))
+    row = conn.execute(
+        "SELECT sum(articles_new), sum(articles_changed), sum(articles_unchanged), sum(errors) "
+        f"FROM crawl_runs WHERE id IN ({marks})",
+        runs,
+    ).fetchone()
+    statuses = [s for (s,) in conn.execute(f"SELECT status FROM crawl_runs WHERE id IN ({marks})", runs)]
+    conn.close()
+    if any(s != "finished" for s in statuses):
+        raise RuntimeError(f"crawl runs {runs} ended {statuses}")
+    return dict(zip(("new", "changed", "unchanged", "errors"), (v or 0 for v in row), strict=True))
+
+
+def bench_crawl(plan: Plan, workdir: Path, table: Table) -> dict[str, float]:
+    sites = f"{len(SITES)} sites, {len(FAMILIES)} families"
+    settings = "16 requests at once, 8 per site, delay 0, robots.txt obeyed, through the server as proxy"
+    result: dict[str, float] = {}
+
+    small = Portal(plan.small_articles, seed=7)
+    with PortalServer(small) as server:
+        first_small = run_crawl("full", small, server, workdir, workdir / "small.sqlite")
+
+    portal = Portal(plan.crawl_articles, seed=7)
+    with PortalServer(portal) as server:
+        bare = run_crawl("bare", portal, server, workdir, None)
+        db = workdir / "crawl.sqlite"
+        full = run_crawl("full", portal, server, workdir, db)
+        stored = run_counts(db, full.runs)
+        again = run_crawl("full", portal, server, workdir, db, "--mode", "incremental")
+        changed = portal.change(max(1, round(plan.changed_share * plan.crawl_articles)))
+        revisit = run_crawl("full", portal, server, workdir, db, "--mode", "revisit")
+        revisited = run_counts(db, revisit.runs)
+
+    result["crawl_pages_s"] = full.pages_s
+    result["bare_pages_s"] = bare.pages_s
+    result["crawl_efficiency"] = full.pages_s / bare.pages_s
+    result["peak_rss_mb"] = full.peak_rss_mb
+    result["recrawl_request_share"] = again.requests / full.requests
+    conditions = f"{plan.crawl_articles:,} articles ({sites}); {settings}"
+    took = f"{full.requests:,} requests in {full.span_s:.1f} s"
+    table.add("full pipeline pages/s", f"{full.pages_s:.1f}", "", f"{took}; {conditions}")
+    table.add(
+        "bare Scrapy spider pages/s", f"{bare.pages_s:.1f}", "baseline", f"{bare.requests:,} requests; same links, settings"
+    )
+    table.add("crawl_efficiency", f"{result['crawl_efficiency']:.2f}", "target >= 0.8", "full / bare")
+    table.add(
+        "full crawl: articles stored",
+        f"{stored['new']:,}",
+        f"of {plan.crawl_articles:,}",
+        f"errors {stored['errors']}; statuses {full.by_status}",
+    )
+    table.add(
+        "server CPU during bare crawl",
+        f"{bare.server_cpu_s / bare.span_s:.0%} of a core",
+        "< 100%: not the bottleneck",
+        f"{1000 * bare.server_cpu_s / bare.requests:.2f} ms CPU per request (threaded stdlib server)",
+    )
+    table.add(
+        "peak RSS, full crawl",
+        f"{full.peak_rss_mb:.0f} MB",
+        "target <= 300 MB, flat",
+        f"{full.requests:,} pages; child process (os.wait4 ru_maxrss)",
+    )
+    table.add(
+        "peak RSS growth",
+        f"{full.peak_rss_mb - first_small.peak_rss_mb:+.0f} MB",
+        f"from {first_small.peak_rss_mb:.0f} MB",
+        f"{first_small.requests:,} → {full.requests:,} pages ({plan.small_articles:,} → {plan.crawl_articles:,} articles)",
+    )
+    table.add(
+        "bare spider peak RSS",
+        f"{bare.peak_rss_mb:.0f} MB",
+        "baseline",
+        f"{bare.requests:,} pages",
+    )
+    table.add(
+        "recrawl_request_share",
+        f"{result['recrawl_request_share']:.4f}",
+        "target <= 0.10",
+        f"incremental re-crawl of the unchanged portal: {again.requests:,} requests / {full.requests:,}",
+    )
+    table.add(
+        "--revisit bytes share",
+        f"{revisit.bytes / full.bytes:.4f}",
+        "goal <= 0.10",
+        f"{revisit.bytes / 1e6:.1f} MB / {full.bytes / 1e6:.1f} MB (headers and bodies); {len(changed)} articles edited first",
+    )
+    table.add(
+        "--revisit: new versions found",
+        f"{revisited['changed']:,}",
+        f"of {len(changed):,} edited",
+        f"{revisit.requests:,} requests, {revisit.by_status.get(304, 0):,} answered 304",
+    )
+    return result
+
+
+# ---------------------------------------------------------------------------------------- archive
+
+
+def replicate(path: Path, factor: int) -> None:
+    """Grow the archive ``factor`` times by copying its articles and their search index rows in
+    SQL (new ids and URLs, dates shifted so the copies fill the date range evenly). The match sets
+    of every query grow exactly ``factor`` times, which is what search latency depends on;
+    article_versions is not copied (search never reads it)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    n, first, last = conn.execute("SELECT count(*), min(id), max(id) FROM articles").fetchone()
+    assert last - first + 1 == n, "replicate expects consecutive article ids"
+    minutes = int((LAST_DAY - FIRST_DAY).total_seconds() // 60 // factor)
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(articles)") if r[1] not in ("id", "url", "date")]
+    indexed = [r[1] for r in conn.execute("PRAGMA table_info(articles_fts)")]
+    for k in range(1, factor):
+        shifted = f"strftime('%Y-%m-%dT%H:%M', substr(date, 1, 16), '+{k * minutes} minutes') || substr(date, 17)"
+        conn.execute("BEGIN")
+        conn.execute(
+            f"INSERT INTO articles (id, url, date, {', '.join(columns)}) "
+            f"SELECT id + {k * n}, url || '?copy={k}', {shifted}, {', '.join(columns)} FROM articles WHERE id <= {last}"
+        )
+        conn.execute(
+            f"INSERT INTO articles_fts (rowid, {', '.join(indexed)}) "
+            f"SELECT rowid + {k * n}, {', '.join(indexed)} FROM articles_fts WHERE rowid <= {last}"
+        )
+        conn.execute("COMMIT")
+    conn.close()
+
+
+def time_search(archive: Archive, queries: list[str], order: str, repeats: int) -> list[float]:
+    search(archive, queries[0], order=order)  # warm-up: compiled patterns, the statement cache
+    times = []
+    for _ in range(repeats):
+        for q in queries:
+            t = time.perf_counter()
+            search(archive, q, order=order)
+            times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+def bench_archive(plan: Plan, workdir: Path, table: Table) -> dict[str, float]:
+    words, phrases = search_queries(plan.queries)
+    path = workdir / "search.sqlite"
+    archive = Archive(path)
+    source = records(plan.ingested, spread=plan.archive_sizes[-1])
+    stored, ingest_s = 0, 0.0
+    result: dict[str, float] = {"ingest_rows_s": 0.0}
+    for size in plan.archive_sizes:
+        began, before = stored, ingest_s
+        if size <= plan.ingested:
+            while stored < size:
+                batch = [next(source) for _ in range(min(INGEST_BATCH, size - stored))]
+                t = time.perf_counter()
+                archive.add_articles(batch)
+                ingest_s += time.perf_counter() - t
+                stored += len(batch)
+            table.add(
+                f"ingest rows/s, {began:,} → {size:,}",
+                f"{(size - began) / (ingest_s - before):,.0f}",
+                "target >= 5,000",
+                f"Archive.add_articles, batches of {INGEST_BATCH}, FTS5 index and versions maintained",
+            )
+            how = "ingested"
+        else:
+            t = time.perf_counter()
+            replicate(path, size // stored)
+            stored = size
+            how = f"{plan.ingested:,} ingested, copied x{size // plan.ingested} in SQL in {time.perf_counter() - t:.0f} s"
+        for order in ("relevance", "date"):
+            for kind, queries in (("2 words", words), ("phrase", phrases)):
+                repeats = plan.repeats if size <= HEADLINE_SEARCH_SIZE else 1
+                times = time_search(archive, queries, order, repeats)
+                table.add(
+                    f"search {size:,}, {order}, {kind}",
+                    f"p50 {pct(times, 0.5):.1f} / p95 {pct(times, 0.95):.1f} ms",
+                    "target p95 <= 50 at 100k (date)" if order == "date" and size == HEADLINE_SEARCH_SIZE else "",
+                    f"{len(queries)} queries x {repeats}, top 20 with snippets; {how}",
+                )
+                key = f"p95_{size}_{order}"
+                result[key] = max(result.get(key, 0.0), pct(times, 0.95))
+        if stored == plan.ingested:
+            result["ingest_rows_s"] = stored / ingest_s
+            table.add("ingest_rows_s", f"{result['ingest_rows_s']:,.0f}", "target >= 5,000", f"all {stored:,} rows ingested")
+    archive.close()
+    headline = HEADLINE_SEARCH_SIZE if HEADLINE_SEARCH_SIZE in plan.archive_sizes else plan.archive_sizes[-1]
+    result["search_p95_ms"] = result[f"p95_{headline}_date"]
+    db_mb = sum(f.stat().st_size for f in workdir.glob("search.sqlite*")) / 1e6
+    table.add(
+        "search_p95_ms",
+        f"{result['search_p95_ms']:.1f}",
+        "target <= 50",
+        f"date order, both query kinds, {headline:,} articles; archive {db_mb:,.0f} MB at the end",
+    )
+    return result
+
+
+# ---------------------------------------------------------------------------------------- main
+
+LAST_LINE = (
+    ("extract_ms", 2),
+    ("trafilatura_ms", 2),
+    ("extract_speedup", 2),
+    ("crawl_pages_s", 1),
+    ("bare_pages_s", 1),
+    ("crawl_efficiency", 3),
+    ("peak_rss_mb", 1),
+    ("ingest_rows_s", 0),
+    ("search_p95_ms", 2),
+    ("recrawl_request_share", 4),
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_const", dest="plan", const="quick", help="under 3 minutes on 2 cores")
+    size.add_argument("--smoke", action="store_const", dest="plan", const="smoke", help="tiny sizes: checks that it runs")
+    parser.add_argument("--workdir", type=Path, help="keep archives, WARC and crawl logs here (default: a temporary folder)")
+    args = parser.parse_args()
+    plan = PLANS[args.plan or "full"]
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    began = time.monotonic()
+    print(
+        f"portal-archive benchmarks, {plan.name} run: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start, "
+        f"Python {sys.version.split()[0]}, work in {workdir}",
+        file=sys.stderr,
+        flush=True,
+    )
+    table = Table()
+    figures: dict[str, float] = {}
+    try:
+        for bench in (bench_extraction, bench_crawl, bench_archive):
+            t = time.monotonic()
+            figures |= bench(plan, workdir, table)
+            print(f"{bench.__name__}: {time.monotonic() - t:.0f} s", file=sys.stderr, flush=True)
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print()
+    print(f"{plan.name} run in {time.monotonic() - began:.0f} s, load average {os.getloadavg()[0]:.2f} at the end")
+    table.print()
+    print("bench " + " ".join(f"{key}={figures[key]:.{digits}f}" for key, digits in LAST_LINE))
+
+
+if __name__ == "__main__":
+    main()
