@@ -3,6 +3,8 @@
 
     python3 bootstrap.py demo      # install, then `portal-archive demo`
     python3 bootstrap.py test      # install with test dependencies, then the whole test suite
+                                   # (and, when root, Debian's chromium, chromium-driver and
+                                   # redis-server, which the tests drive or start on 127.0.0.1)
     python3 bootstrap.py run ARGS  # install, then `portal-archive ARGS`
 
 Needs only Python 3.11+ with venv and pip. The install is redone only when pyproject.toml
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -40,6 +43,31 @@ def ensure_installed(extras: str) -> None:
     stamp.write_text(wanted)
 
 
+# Programs the tests start on 127.0.0.1 or drive, by the Debian package that provides them:
+# the browser tests (tests/test_web.py) and the shared-frontier tests (tests/test_scaling.py).
+SYSTEM_PACKAGES = {"chromium": "chromium", "chromedriver": "chromium-driver", "redis-server": "redis-server"}
+
+
+def ensure_system_packages() -> None:
+    """Install the Debian packages the tests need when they are missing and apt-get can be used
+    (as root), or say what is needed."""
+    missing = sorted({pkg for program, pkg in SYSTEM_PACKAGES.items() if not shutil.which(program)})
+    if not missing:
+        return
+    apt = shutil.which("apt-get")
+    if apt and getattr(os, "geteuid", lambda: -1)() == 0:
+        print(f"installing {', '.join(missing)} for the tests: apt-get install", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run([apt, "update", "-qq"], check=True, env=env)
+        subprocess.run([apt, "install", "-y", "-qq", *missing], check=True, env=env)
+        if all(shutil.which(program) for program in SYSTEM_PACKAGES):
+            return
+    sys.exit(
+        f"the tests need {', '.join(SYSTEM_PACKAGES)} on the PATH: on Debian or Ubuntu run "
+        f"`sudo apt-get install {' '.join(sorted(set(SYSTEM_PACKAGES.values())))}` (as root, this script does it), then try again"
+    )
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("demo", "test", "run"):
         print(__doc__)
@@ -47,6 +75,7 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "test":
         ensure_installed("[test]")
+        ensure_system_packages()
         return subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
     ensure_installed("[test]")
     args = ["demo", *rest] if command == "demo" else rest

@@ -39,9 +39,23 @@ def _open_archive(path: str, *, readonly: bool) -> Any:
     from .store import Archive, ArchiveError
 
     try:
-        return Archive(path, readonly=readonly)
+        archive = Archive(path, readonly=readonly)
     except ArchiveError as exc:
         raise BadInput(str(exc)) from None
+    if not readonly:
+        _sync_registry(archive)
+    return archive
+
+
+def _sync_registry(archive: Any) -> None:
+    """Keep the archive's ``sites`` table a copy of the portal registry, for SQL users and the
+    browser (docs/schema.md); the commands themselves resolve provinces from the registry."""
+    from crawler.registry import load_registry
+
+    stored = {row["domain"]: row for row in archive.db.query("SELECT * FROM sites")}
+    changed = [row for site in load_registry().values() if stored.get((row := site.as_row())["domain"]) != row]
+    if changed:
+        archive.sync_sites(changed)
 
 
 db_option = click.option(
@@ -178,6 +192,19 @@ def _canonical_link(data: bytes) -> str | None:
 @click.option("--full", "mode", flag_value="full", help="Refetch everything, archived or not.")
 @click.option("--resume", is_flag=True, help="Continue the site's last unfinished crawl where it stopped.")
 @click.option("--warc-dir", type=click.Path(file_okay=False), help="Where WARC files go (default: warc/ beside --db).")
+@click.option(
+    "--frontier",
+    help="Share the crawl's frontier with other workers through Redis (redis://HOST:PORT/DB); see docs/scaling.md.",
+)
+@click.option("--fresh", is_flag=True, help="With --frontier: forget the shared queue first and start a new crawl.")
+@click.option("--worker", help="With --frontier: this worker's name (default: host-pid).")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a Scrapy setting for this crawl (repeatable), e.g. --set DOWNLOAD_TIMEOUT=10; VALUE is read as JSON if it can be.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log what the crawler does.")
 def crawl(
     sites: tuple[str, ...],
@@ -190,6 +217,10 @@ def crawl(
     mode: str | None,
     resume: bool,
     warc_dir: str | None,
+    frontier: str | None,
+    fresh: bool,
+    worker: str | None,
+    overrides: tuple[str, ...],
     verbose: bool,
 ) -> None:
     """Crawl portals into the archive, capturing every response in WARC files.
@@ -212,6 +243,7 @@ def crawl(
         check_targets(targets)
     except SiteError as exc:
         raise BadInput(str(exc)) from None
+    extra = {**_parse_overrides(overrides), **(_frontier_settings(frontier, targets, fresh, worker) if frontier else {})}
     _open_archive(db_path, readonly=False).close()  # a bad --db fails here, before any fetch
     limits = CrawlLimits(max_pages=max_pages, max_time=max_time, max_depth=max_depth, delay=delay)
     try:
@@ -223,10 +255,47 @@ def crawl(
             log_level="INFO" if verbose else "WARNING",
             progress="live" if sys.stderr.isatty() else "plain",
             warc_dir=warc_dir,
+            extra=extra,
         )
     except (CrawlLocked, StorageFailure) as exc:
         raise Failure(str(exc)) from None
     _report_runs(db_path, run_ids)
+
+
+def _parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:
+    """``--set NAME=VALUE`` pairs as settings; a name must be an upper-case setting name."""
+    values: dict[str, Any] = {}
+    for pair in overrides:
+        name, sep, raw = pair.partition("=")
+        name = name.strip()
+        if not sep or not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+            raise BadInput(f"--set takes NAME=VALUE with an upper-case setting name (e.g. DOWNLOAD_TIMEOUT=10), not {pair!r}")
+        try:
+            values[name] = json.loads(raw)
+        except ValueError:
+            values[name] = raw
+    return values
+
+
+def _frontier_settings(url: str, targets: list[Any], fresh: bool, worker: str | None) -> dict[str, Any]:
+    """Settings for a worker on a shared Redis frontier (one site per worker process)."""
+    from redis.exceptions import RedisError
+
+    from crawler.distributed import connect, frontier_settings, reset
+    from crawler.spiders.portal import resolve_site
+
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise BadInput(f"--frontier {url!r} is not a redis:// URL")
+    if len(targets) != 1:
+        raise BadInput("a worker on a shared frontier crawls one site")
+    site_id = resolve_site(targets[0].site)[0]
+    try:
+        connect(url).ping()
+        if fresh:
+            reset(url, site_id)
+    except RedisError as exc:
+        raise Failure(f"cannot reach the frontier at {url}: {exc}") from None
+    return frontier_settings(url, site_id, worker)
 
 
 def _report_runs(db_path: str, run_ids: list[int]) -> None:
@@ -248,45 +317,131 @@ def _report_runs(db_path: str, run_ids: list[int]) -> None:
         raise Failure("a crawl did not finish (see the table above)")
 
 
-# -- search ----------------------------------------------------------------------------------
+# -- search and the researchers' commands -----------------------------------------------------
+def filter_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--site, --province, --family, --since, --until: the filters of search, export and report."""
+    options = [
+        click.option("--site", "sites", multiple=True, help="Only this site: domain or any URL on it (repeatable)."),
+        click.option(
+            "--province",
+            "provinces",
+            multiple=True,
+            help="Only sites of this province: current or pre-2025 name, diacritics optional (repeatable).",
+        ),
+        click.option("--family", "families", multiple=True, help="Only articles of this platform family (repeatable)."),
+        click.option("--since", callback=_date_bound(end=False), help="Dated on or after (YYYY-MM-DD, YYYY-MM, YYYY)."),
+        click.option("--until", callback=_date_bound(end=True), help="Dated on or before (YYYY-MM-DD, YYYY-MM, YYYY)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _filters(
+    archive: Any,
+    sites: tuple[str, ...],
+    provinces: tuple[str, ...],
+    families: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+) -> Any:
+    """The filters, checked against the registry, the profiles and the archive: a typo is an
+    error that says what exists, never an empty result."""
+    from crawler.profiles import load_profiles
+
+    from .search import FilterError, Filters, sites_in_provinces
+
+    filters = Filters.of(site=sites, province=provinces, family=families, since=since, until=until)
+    if since and until and since > until:
+        raise BadInput(f"--since {since} is after --until {until}")
+    try:
+        sites_in_provinces(filters.provinces)
+    except FilterError as exc:
+        raise BadInput(str(exc)) from None
+    known_families = sorted(load_profiles()) if filters.families else []
+    for family in filters.families:
+        if family not in known_families:
+            raise BadInput(f"unknown family {family!r} (families: {', '.join(known_families)})")
+    if filters.sites:
+        archived = {
+            r[0]
+            for r in archive.db.execute(
+                "SELECT DISTINCT site FROM articles UNION SELECT site FROM visitor_stats UNION SELECT site FROM crawl_runs"
+            )
+        }
+        for site in filters.sites:
+            if site not in archived:
+                listed = ", ".join(sorted(archived)[:8]) + (", …" if len(archived) > 8 else "")
+                raise BadInput(f"no site {site!r} in this archive (it has: {listed or 'no site yet'})")
+    return filters
+
+
 @cli.command(epilog=EXIT_CODES)
 @click.argument("query")
 @db_option
-@click.option("--site", help="Only this site (domain).")
-@click.option("--since", callback=_date_bound(end=False), help="Articles dated on or after (YYYY-MM-DD, YYYY-MM, YYYY).")
-@click.option("--until", callback=_date_bound(end=True), help="Articles dated on or before (YYYY-MM-DD, YYYY-MM, YYYY).")
+@filter_options
 @click.option("--limit", type=click.IntRange(min=1, max=10_000), default=20, show_default=True, help="At most this many results.")
 @click.option(
     "--sort",
     type=click.Choice(["relevance", "date"]),
     default="relevance",
     show_default=True,
-    help="Best matches first, or newest first.",
+    help="Best matches first (title matches weigh most), or newest first.",
 )
-@format_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format; json, jsonl and csv carry id, date, site, title, url, snippet (matches in <mark>), score.",
+)
 def search(
-    query: str, db_path: str, site: str | None, since: str | None, until: str | None, limit: int, sort: str, fmt: str
+    query: str,
+    db_path: str,
+    sites: tuple[str, ...] = (),
+    provinces: tuple[str, ...] = (),
+    families: tuple[str, ...] = (),
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 20,
+    sort: str = "relevance",
+    fmt: str = "table",
 ) -> None:
     """Search archived articles, with or without diacritics.
 
-    "da nang" finds "Đà Nẵng"; "dan dau" finds "dẫn đầu". Use "quotes" for a phrase, AND / OR /
-    NOT (capitals) between terms, and a trailing * for a prefix (du*). Snippets show the matches
-    in the original text.
+    "da nang" finds "Đà Nẵng"; "dan dau" finds "dẫn đầu"; "hoà" finds "hòa". Use "quotes" for a
+    phrase, AND / OR / NOT (capitals) between terms, parentheses, and a trailing * for a prefix
+    (du*). Snippets show the matches in the original text.
+
+    \b
+    Examples:
+      portal-archive search '"Thừa Thiên Huế" AND du lich*' --since 2020 --until 2020-12
+      portal-archive search "chuyen doi so" --province "da nang" --sort date --format csv
     """
-    from .search import QueryError
+    from .search import FilterError, QueryError, count
     from .search import search as run_search
 
     archive = _open_archive(db_path, readonly=True)
     mark = ("\x00", "\x01") if fmt == "table" else ("<mark>", "</mark>")
     try:
-        hits = run_search(archive, query, site=site, since=since, until=until, limit=limit, order=sort, mark=mark)
+        filters = _filters(archive, sites, provinces, families, since, until)
+        hits = run_search(archive, query, filters, limit=limit, order=sort, mark=mark)
+        total = count(archive, query, filters) if fmt == "table" else len(hits)
     except QueryError as exc:
         raise BadInput(f"bad query {query!r}: {exc}") from None
+    except FilterError as exc:
+        raise BadInput(str(exc)) from None
     finally:
         archive.close()
     rows = [h.to_dict() for h in hits]
+    columns = ["id", "date", "site", "title", "url", "snippet", "score"]
+    if fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
     if fmt != "table":
-        _emit(rows, fmt, ["id", "date", "site", "title", "url", "snippet", "score"])
+        _emit(rows, fmt, columns)
         return
     from rich.console import Console
     from rich.markup import escape
@@ -297,10 +452,194 @@ def search(
         return
     for hit in hits:
         snippet = escape(hit.snippet).replace("\x00", "[bold yellow]").replace("\x01", "[/bold yellow]")
-        console.print(f"[bold]{escape(hit.title or '(no title)')}[/bold]  [dim]{hit.date or ''} · {hit.site}[/dim]")
+        console.print(f"[bold]{escape(hit.title or '(no title)')}[/bold]  [dim]{hit.date or ''} · {hit.site} · #{hit.id}[/dim]")
         console.print(f"  {snippet}")
         console.print(f"  [blue]{escape(hit.url)}[/blue]")
-    console.print(f"[dim]{len(hits)} result(s)[/dim]")
+    more = f" (--limit {min(total, 10_000)} shows all)" if total > len(hits) else ""
+    console.print(f"[dim]{len(hits)} of {total:,} result(s){more}[/dim]")
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.argument("article", metavar="URL_OR_ID")
+@db_option
+@click.option("--diff", is_flag=True, help="Also print a unified diff from each version to the next.")
+@click.option("--no-body", is_flag=True, help="Leave the article's text out (metadata, versions, provenance only).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def show(article: str, db_path: str, diff: bool, no_body: bool, fmt: str) -> None:
+    """Print one article with its history: source, date, every version the archive kept (when it
+    was fetched, which fields changed), its attachments and the WARC record of every capture.
+
+    URL_OR_ID is the id that search prints (#42) or the article's URL in any spelling (http or
+    https, with or without www., parameters in any order). --format json gives everything,
+    including each version's full record.
+    """
+    from .history import ArticleNotFound, history, render_text, unified_diffs
+
+    archive = _open_archive(db_path, readonly=True)
+    try:
+        hist = history(archive, article)
+    except ArticleNotFound as exc:
+        raise BadInput(str(exc)) from None
+    finally:
+        archive.close()
+    if fmt == "json":
+        data = hist.to_dict()
+        if diff:
+            data["diffs"] = unified_diffs(hist)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(hist, body=not no_body, diff=diff))
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.argument("kind", type=click.Choice(["articles", "visitor-stats", "runs"]))
+@db_option
+@filter_options
+@click.option("--query", help="Articles only: those matching this search (same syntax as `search`).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to this file (default: stdout).")
+@click.option("--bom", is_flag=True, help="Start a CSV with a UTF-8 byte-order mark (for spreadsheet programs).")
+def export(
+    kind: str,
+    db_path: str,
+    sites: tuple[str, ...],
+    provinces: tuple[str, ...],
+    families: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    query: str | None,
+    fmt: str,
+    out: str | None,
+    bom: bool,
+) -> None:
+    """Export articles, visitor statistics or crawl runs as CSV or JSON Lines.
+
+    Rows stream from the database (constant memory on any archive). The columns are fixed and
+    documented in docs/schema.md: articles by id, visitor-stats by site and time, runs by id.
+    --since/--until apply to the article date, the observation time or the run's start. A file
+    given with --out appears complete or not at all.
+    """
+    from . import export as exporter
+    from .search import FilterError, QueryError
+
+    if kind != "articles" and (query or families):
+        raise BadInput("--query and --family apply to `export articles` only")
+    if out and not Path(out).resolve().parent.is_dir():
+        raise BadInput(f"--out: directory {Path(out).resolve().parent} does not exist")
+    archive = _open_archive(db_path, readonly=True)
+    part = Path(out).with_name(f".{Path(out).name}.part") if out else None
+    try:
+        filters = _filters(archive, sites, provinces, families, since, until)
+        rows = exporter.rows(archive, kind, filters, query)
+        first = next(rows, None)  # a bad query fails here, before any output
+        stream: Any = part.open("w", encoding="utf-8", newline="") if part else _stdout_text()
+        try:
+            if bom and fmt == "csv":
+                stream.write("\ufeff")
+            n = exporter.write(_chain(first, rows), exporter.KINDS[kind][2], fmt, stream)
+        finally:
+            if part:
+                stream.close()
+            else:  # flush, and give stdout back to Python rather than closing it
+                stream.flush()
+                stream.detach()
+        if part and out:
+            part.replace(out)
+            click.echo(f"exported {n:,} {kind} to {out}", err=True)
+    except QueryError as exc:
+        raise BadInput(f"bad query {query!r}: {exc}") from None
+    except FilterError as exc:
+        raise BadInput(str(exc)) from None
+    except BrokenPipeError:  # `export … | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    finally:
+        archive.close()
+        if part and part.exists():
+            part.unlink()
+
+
+def _stdout_text() -> Any:
+    import io
+
+    return io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=False)
+
+
+def _chain(first: Any, rest: Any) -> Any:
+    if first is not None:
+        yield first
+    yield from rest
+
+
+@cli.command(epilog=EXIT_CODES)
+@db_option
+@filter_options
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True), help="The HTML file to write.")
+@click.option("--title", default="Portal archive report", show_default=True, help="The page's title.")
+def report(
+    db_path: str,
+    sites: tuple[str, ...],
+    provinces: tuple[str, ...],
+    families: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    out: str,
+    title: str,
+) -> None:
+    """Write a self-contained HTML report: per-site tables, and charts of publication volume per
+    month and of visitor statistics over time, for every site (inline SVG; no scripts, no external
+    resources: it opens offline and prints). The filters narrow it like `search`.
+    """
+    from .report import render_report
+
+    if not Path(out).resolve().parent.is_dir():
+        raise BadInput(f"--out: directory {Path(out).resolve().parent} does not exist")
+    archive = _open_archive(db_path, readonly=True)
+    try:
+        filters = _filters(archive, sites, provinces, families, since, until)
+        page = render_report(archive, filters, title=title)
+    finally:
+        archive.close()
+    part = Path(out).with_name(f".{Path(out).name}.part")
+    part.write_text(page, encoding="utf-8")
+    part.replace(out)
+    click.echo(f"report written to {Path(out).resolve()}")
+
+
+@cli.command(epilog=EXIT_CODES)
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", type=click.IntRange(min=1, max=65535), default=8001, show_default=True, help="Port to listen on.")
+@click.option("--allow-sql", is_flag=True, help="Let visitors run their own (read-only) SQL queries.")
+def serve(db_path: str, host: str, port: int, allow_sql: bool) -> None:
+    """Browse and search the archive in a web browser (Datasette), read-only.
+
+    The articles table has a search box that finds words with or without diacritics, exactly as
+    `portal-archive search`; facets by site, province and year; canned queries (articles per site
+    per month, visitor statistics of a site over time, articles changed after publication); and
+    charts at /-/charts. Nothing can be written; arbitrary SQL only with --allow-sql. The file is
+    opened immutable (fast, no locks) unless a crawl is writing to it, when it is read live.
+    Ctrl-C stops the server.
+    """
+    import socket
+
+    from .web import serve as run_server
+
+    _open_archive(db_path, readonly=True).close()  # not an archive: one line, exit 2
+    path = Path(db_path).resolve()
+    wal = path.with_name(path.name + "-wal")
+    immutable = not (wal.exists() and wal.stat().st_size > 0)
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Serving {path} read-only at http://{shown}:{port}/{path.stem}/articles (Ctrl-C stops)")
+    if not immutable:
+        click.echo("the archive is being written (a crawl is running): reading it live rather than immutable", err=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"note: listening on {host}: anyone who can reach this machine can read the archive", err=True)
+    run_server(path, host=host, port=port, allow_sql=allow_sql, immutable=immutable)
 
 
 # -- demo ------------------------------------------------------------------------------------
@@ -350,7 +689,7 @@ def demo(db_path: str, sites_dir: str | None, query: str) -> None:
     )
     click.echo(f'\n$ portal-archive search --db {db_path} "{query}"')
     ctx = click.get_current_context()
-    ctx.invoke(search, query=query, db_path=db_path, site=None, since=None, until=None, limit=5, sort="relevance", fmt="table")
+    ctx.invoke(search, query=query, db_path=db_path, limit=5)
 
 
 # -- sites and runs --------------------------------------------------------------------------
@@ -550,7 +889,7 @@ def schedule_add(
     target = site if "://" in site else site_id
     archive = _open_archive(db_path, readonly=False)
     try:
-        row = schedules.add(archive, target, expression, {k: v for k, v in options.items() if v not in (None, False)})
+        row = schedules.add(archive, target, expression, {k: v for k, v in options.items() if v is not None and v is not False})
     finally:
         archive.close()
     click.echo(f"scheduled {row['site']} ({row['cron']}); next run {row['next_run_at']} (Asia/Ho_Chi_Minh)")
@@ -588,14 +927,14 @@ def schedule_remove(site_or_id: str, db_path: str) -> None:
     click.echo(f"removed the schedule of {row['site']}")
 
 
-def _run_due_once(db_path: str, when: datetime_type | None) -> list[Any]:
+def _run_due_once(db_path: str, when: datetime_type | None, via: str | None = None) -> list[Any]:
     from datetime import datetime
 
     from . import schedule as schedules
 
     archive = _open_archive(db_path, readonly=False)
     try:
-        outcomes = schedules.run_due(archive, db_path, when or datetime.now(schedules.VIETNAM))
+        outcomes = schedules.run_due(archive, db_path, when or datetime.now(schedules.VIETNAM), via=via)
     finally:
         archive.close()
     for outcome in outcomes:
@@ -606,10 +945,19 @@ def _run_due_once(db_path: str, when: datetime_type | None) -> list[Any]:
 @schedule.command("run-due", epilog=EXIT_CODES)
 @db_option
 @click.option("--now", "now_", help="Act as if it were this time (ISO 8601; to try a timetable out).")
-def schedule_run_due(db_path: str, now_: str | None) -> None:
+@click.option(
+    "--via",
+    nargs=2,
+    type=(click.Choice(["scrapyd"]), str),
+    metavar="scrapyd URL",
+    help="Hand the due crawls to a Scrapyd server instead: --via scrapyd http://127.0.0.1:6800",
+)
+def schedule_run_due(db_path: str, now_: str | None, via: tuple[str, str] | None) -> None:
     """Run every due crawl once, one after another, then exit (for cron or a systemd timer).
 
-    Exits 1 if any crawl failed (the others still ran).
+    With --via scrapyd URL (e.g. --via scrapyd http://127.0.0.1:6800), each due crawl becomes a Scrapyd
+    job of the deployed project (see docs/scaling.md); its job id is recorded in the schedule and
+    in the crawl run. Exits 1 if any crawl failed (the others still ran).
     """
     from . import schedule as schedules
 
@@ -617,7 +965,7 @@ def schedule_run_due(db_path: str, now_: str | None) -> None:
         when = schedules.parse_time(now_) if now_ else None
     except schedules.ScheduleError as exc:
         raise BadInput(str(exc)) from None
-    outcomes = _run_due_once(db_path, when)
+    outcomes = _run_due_once(db_path, when, via[1] if via else None)
     if not outcomes:
         click.echo("nothing is due")
     if any(o.status == "failed" for o in outcomes):
@@ -647,6 +995,39 @@ def schedule_daemon(db_path: str, poll: float) -> None:
         while not stop["now"] and time.monotonic() < deadline:
             time.sleep(0.2)
     click.echo("schedule daemon stopped")
+
+
+# -- many workers ----------------------------------------------------------------------------
+@cli.command(epilog=EXIT_CODES)
+@click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@db_option
+@click.option("--warc-dir", type=click.Path(file_okay=False), help="The main archive's WARC folder (default: warc/ beside --db).")
+def merge(shards: tuple[str, ...], db_path: str, warc_dir: str | None) -> None:
+    """Fold workers' shards (their own --db files) into the main archive.
+
+    Every crawl run of a shard that the main archive lacks is imported in one transaction, with
+    its article versions, unchanged sightings, attachments and visitor statistics; its WARC files
+    are copied beside the main archive. Merging a shard again changes nothing.
+    """
+    from .merge import MergeError
+    from .merge import merge as run_merge
+    from .store import ArchiveError
+
+    archive = _open_archive(db_path, readonly=False)
+    target = Path(warc_dir) if warc_dir else Path(db_path).resolve().parent / "warc"
+    try:
+        for shard in shards:
+            try:
+                report = run_merge(archive, Path(shard), warc_dir=target)
+            except (MergeError, ArchiveError) as exc:
+                raise BadInput(str(exc)) from None
+            click.echo(
+                f"{shard}: {report.runs} run(s) merged ({report.skipped} already there): {report.written.new} new, "
+                f"{report.written.changed} changed, {report.written.unchanged} unchanged articles; "
+                f"{report.warc_files} WARC file(s) copied"
+            )
+    finally:
+        archive.close()
 
 
 # -- re-extraction and verification ------------------------------------------------------------

@@ -20,6 +20,7 @@ from croniter import croniter
 
 from .locks import is_locked
 from .schema import VIETNAM, now, transaction
+from .scrapyd import ScrapydError, dispatch
 from .store import Archive
 
 EVERY = {"hour": "0 * * * *", "day": "0 2 * * *", "week": "0 2 * * 1", "month": "0 2 1 * *"}
@@ -107,11 +108,16 @@ def run_due(
     when: datetime,
     *,
     runner: Callable[[list[str]], subprocess.CompletedProcess[bytes]] | None = None,
+    via: str | None = None,
 ) -> list[Outcome]:
-    """Run every due crawl once, one after another, each in its own process."""
+    """Run every due crawl once, one after another, each in its own process — or, ``via`` a
+    Scrapyd server, hand each to Scrapyd and record its job id."""
     run = runner or (lambda args: subprocess.run(args, capture_output=True, check=False))
     outcomes = []
     for row in due(archive, when):
+        if via is not None:
+            outcomes.append(_dispatch(archive, db_path, row, when, via))
+            continue
         if is_locked(db_path, row["site"]):
             outcomes.append(Outcome(row["site"], "skipped", "a crawl of this site is already running"))
             with transaction(archive.db):  # stays due: it runs once the running crawl is over
@@ -134,3 +140,19 @@ def run_due(
                 ],
             )
     return outcomes
+
+
+def _dispatch(archive: Archive, db_path: str, row: dict[str, Any], when: datetime, via: str) -> Outcome:
+    try:
+        job = dispatch(via, row["site"], db_path, json.loads(row["options"] or "{}"))
+        outcome = Outcome(row["site"], "dispatched", f"Scrapyd job {job}")
+        status = f"dispatched: Scrapyd job {job}"
+    except ScrapydError as exc:
+        outcome = Outcome(row["site"], "failed", str(exc))
+        status = f"failed: {exc}"[:300]
+    with transaction(archive.db):
+        archive.db.execute(
+            "UPDATE schedules SET last_run_at = ?, last_status = ?, next_run_at = ? WHERE id = ?",
+            [when.isoformat(timespec="seconds"), status, next_time(row["cron"], when).isoformat(timespec="seconds"), row["id"]],
+        )
+    return outcome

@@ -189,6 +189,30 @@ def m003_degraded(db: sqlite_utils.Database) -> None:
     _statements(db, "ALTER TABLE crawl_runs ADD COLUMN degraded TEXT")
 
 
+@migration
+def m004_workers(db: sqlite_utils.Database) -> None:
+    """An identity for each archive file, and where each run came from: the worker that made it,
+    its Scrapyd job, and for runs merged in from a worker's shard, the shard and run they were."""
+    _statements(
+        db,
+        """
+        CREATE TABLE _meta (key TEXT PRIMARY KEY, value TEXT);
+        INSERT INTO _meta (key, value) VALUES ('archive_id', lower(hex(randomblob(16))));
+        ALTER TABLE crawl_runs ADD COLUMN worker TEXT;
+        ALTER TABLE crawl_runs ADD COLUMN job_id TEXT;
+        ALTER TABLE crawl_runs ADD COLUMN origin TEXT;
+        CREATE UNIQUE INDEX crawl_runs_origin ON crawl_runs(origin) WHERE origin IS NOT NULL
+        """,
+    )
+
+
+@migration
+def m005_family_index(db: sqlite_utils.Database) -> None:
+    """Search, export and the browser filter articles by platform family (and date) from an
+    index, as they do by site and date, rather than by reading every article."""
+    _statements(db, "CREATE INDEX IF NOT EXISTS articles_family_date ON articles(family, date)")
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -56,6 +56,7 @@ class PageMark:
     at: str | None = None
     http_status: int | None = None
     error: str | None = None
+    attempts: int = 1  # requests made for it in this crawl (retries included)
 
 
 @dataclass(frozen=True)
@@ -177,11 +178,13 @@ class Archive:
         *,
         mode: str = "incremental",
         resumed_from: int | None = None,
+        worker: str | None = None,
+        job_id: str | None = None,
     ) -> int:
         with transaction(self.db):
             cur = self.db.execute(
-                "INSERT INTO crawl_runs (site, seeds, started_at, status, settings, software, mode, resumed_from, pid) "
-                "VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)",
+                "INSERT INTO crawl_runs (site, seeds, started_at, status, settings, software, mode, resumed_from, pid, "
+                "worker, job_id) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
                 [
                     site,
                     json.dumps(list(seeds)),
@@ -191,6 +194,8 @@ class Archive:
                     mode,
                     resumed_from,
                     os.getpid(),
+                    worker,
+                    job_id,
                 ],
             )
         assert cur.lastrowid is not None
@@ -242,6 +247,13 @@ class Archive:
                 "SELECT url, kind, depth FROM frontier WHERE site = ? AND status = ? ORDER BY rowid", [site, status]
             )
         ]
+
+    def attachment_origin(self, url: str) -> tuple[str, str | None] | None:
+        """(article URL, link text) of an attachment listed in the archive (to fetch it on resume)."""
+        row = self.db.execute(
+            "SELECT a.url, t.text FROM attachments t JOIN articles a ON a.id = t.article_id WHERE t.url = ? LIMIT 1", [url]
+        ).fetchone()
+        return (row[0], row[1]) if row else None
 
     def known_articles(self, site: str) -> dict[str, tuple[str | None, str | None]]:
         """url → (ETag, Last-Modified) of every article archived for ``site``."""
@@ -301,10 +313,10 @@ class Archive:
             return
         self.db.execute(
             "INSERT INTO frontier (site, url, kind, depth, status, run_id, discovered_at, fetched_at, http_status, "
-            "attempts, error) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (site, url) DO UPDATE SET status = excluded.status, "
-            "run_id = excluded.run_id, fetched_at = excluded.fetched_at, http_status = excluded.http_status, "
-            "attempts = frontier.attempts + 1, error = excluded.error, kind = coalesce(frontier.kind, excluded.kind)",
+            "attempts, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, url) DO UPDATE SET "
+            "status = excluded.status, run_id = excluded.run_id, fetched_at = excluded.fetched_at, "
+            "http_status = excluded.http_status, attempts = frontier.attempts + excluded.attempts, "
+            "error = excluded.error, kind = coalesce(frontier.kind, excluded.kind)",
             [
                 site,
                 mark.url,
@@ -315,6 +327,7 @@ class Archive:
                 mark.at,
                 mark.at,
                 mark.http_status,
+                mark.attempts,
                 mark.error,
             ],
         )
@@ -429,6 +442,41 @@ class Archive:
             ],
         )
         return result
+
+    # -- merging a worker's shard -------------------------------------------------------------
+    def archive_id(self) -> str:
+        return self.db.execute("SELECT value FROM _meta WHERE key = 'archive_id'").fetchone()[0]
+
+    def has_origin(self, origin: str) -> bool:
+        return self.db.execute("SELECT 1 FROM crawl_runs WHERE origin = ?", [origin]).fetchone() is not None
+
+    def import_run(self, run: dict[str, Any], origin: str, batch: Batch) -> tuple[int, WriteResult]:
+        """A crawl run of another archive (a worker's shard), with what it stored, as a run of
+        this one — in one transaction, and never twice (``origin`` names the shard and run)."""
+        columns = [c for c in run if c not in ("id", "origin", "articles_new", "articles_changed", "articles_unchanged")]
+        result = WriteResult()
+        with transaction(self.db):
+            cur = self.db.execute(
+                f"INSERT INTO crawl_runs ({', '.join(columns)}, origin) VALUES ({', '.join('?' for _ in columns)}, ?)",
+                [run[c] for c in columns] + [origin],
+            )
+            run_id = cur.lastrowid
+            for record, capture in batch.articles:
+                result += self._add_article(record, capture, run_id)
+            for url, at in batch.seen:
+                self.db.execute(
+                    "UPDATE articles SET last_seen = max(last_seen, ?), last_run_id = ? WHERE url = ?", [at, run_id, url]
+                )
+            for row in batch.attachments:
+                self._add_attachment(row, run_id)
+            for obs in batch.visitors:
+                self._add_visitor_stats(obs, run_id)
+            self.db.execute(
+                "UPDATE crawl_runs SET articles_new = ?, articles_changed = ?, articles_unchanged = ? WHERE id = ?",
+                [result.new, result.changed, result.unchanged + len(batch.seen), run_id],
+            )
+        assert run_id is not None
+        return run_id, result
 
     # -- visitor statistics ----------------------------------------------------------------
     def add_visitor_stats(

@@ -11,13 +11,17 @@ unknown), ``start_urls`` (space-separated), ``status`` (active / moved / retired
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from .urls import site_of
 
-REGISTRY_FILE = Path(__file__).with_name("registry.csv")
+# A package resource, so the registry loads from a zipped egg too (Scrapyd deploys eggs).
+REGISTRY_FILE: Traversable = files(__package__ or "crawler") / "registry.csv"
 LEVELS = ("province", "department", "district", "commune")
 STATUSES = ("active", "moved", "retired", "merged")
 
@@ -82,14 +86,14 @@ def _site(row: dict[str, str], line: int) -> Site:
 
 
 @cache
-def load_registry(path: Path = REGISTRY_FILE) -> dict[str, Site]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        sites = {}
-        for line, row in enumerate(csv.DictReader(fh), start=2):
-            site = _site(row, line)
-            if site.domain in sites:
-                raise RegistryError(f"registry line {line}: {site.domain} listed twice")
-            sites[site.domain] = site
+def load_registry(path: Path | Traversable = REGISTRY_FILE) -> dict[str, Site]:
+    rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
+    sites: dict[str, Site] = {}
+    for line, row in enumerate(rows, start=2):
+        site = _site(row, line)
+        if site.domain in sites:
+            raise RegistryError(f"registry line {line}: {site.domain} listed twice")
+        sites[site.domain] = site
     return sites
 
 

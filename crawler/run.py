@@ -68,6 +68,10 @@ def build_settings(
     values.update(extra or {})
     for key, value in values.items():
         settings.set(key, value, priority="cmdline")
+    if settings.get("PORTAL_FRONTIER"):
+        # A worker takes from the shared queue only what it can download at once: Scrapy would
+        # otherwise prefetch a whole downloader's worth and starve the other workers.
+        settings.set("CONCURRENT_REQUESTS", settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"), priority="cmdline")
     return settings
 
 

@@ -10,8 +10,10 @@ operating system releases it when its holder dies, however it dies.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +60,8 @@ class CrawlSession:
         settings: dict[str, Any] | None = None,
         batch_size: int = 50,
         flush_seconds: float = 2.0,
+        worker: str | None = None,
+        job_id: str | None = None,
     ):
         if mode not in MODES:
             raise ValueError(f"crawl mode must be one of {', '.join(MODES)}")
@@ -83,10 +87,18 @@ class CrawlSession:
         if mode == "revisit" and previous is None:  # every archived article is re-checked
             self.seeds += [(url, "article", 1) for url in self.known]
         self.run_id = self.archive.start_run(
-            site, [u for u, _, _ in self.seeds][:50], settings, mode=mode, resumed_from=self.resumed_from
+            site,
+            [u for u, _, _ in self.seeds][:50],
+            settings,
+            mode=mode,
+            resumed_from=self.resumed_from,
+            worker=worker,
+            job_id=job_id,
         )
         self.counts = SessionCounts()
         self.storage_error: str | None = None
+        self.on_stored: Callable[[str], object] | None = None  # told each stored article's URL
+        self._after_commit: list[Callable[[], object]] = []
         self.warc_files: list[str] = []
         self._batch = Batch()
         self._last_flush = time.monotonic()
@@ -153,7 +165,18 @@ class CrawlSession:
         self.counts.changed += result.changed
         self.counts.unchanged += result.unchanged
         self.counts.attachments += sum(1 for a in batch.attachments if a.status == "fetched")
+        if self.on_stored is not None:  # only once committed: "known" must never run ahead of stored
+            for record, _ in batch.articles:
+                self.on_stored(record.url)
+        committed, self._after_commit = self._after_commit, []
+        for action in committed:
+            action()
         return result
+
+    def after_commit(self, action: Callable[[], object]) -> None:
+        """Run ``action`` once what the crawl produced so far is committed (e.g. tell a shared
+        frontier that a request is done: only then may it forget it)."""
+        self._after_commit.append(action)
 
     def degraded(self) -> str | None:
         """Why this run looks like a portal whose template changed under the extractor, if it does:
@@ -168,12 +191,10 @@ class CrawlSession:
     def _record_failure(self) -> None:
         """Say in the run why it stopped, if the archive can still take that much."""
         kinds = {**self.counts.error_kinds, "storage": 1}
-        try:
+        with contextlib.suppress(sqlite3.Error, OSError):
             self.archive.finish_run(
                 self.run_id, "failed", errors=sum(kinds.values()), error_kinds=kinds, warc_files=self.warc_files, degraded=None
             )
-        except (sqlite3.Error, OSError):
-            pass
 
     def close(self, status: str, **run_fields: Any) -> None:
         """Write what is left, record how the run ended, release the lock. A run that fetched
@@ -216,3 +237,19 @@ def stop_crawl(crawler: Any, reason: str) -> None:
     from scrapy.utils.defer import deferred_from_coro
 
     deferred_from_coro(crawler.engine.close_spider_async(reason="storage_failed"))
+
+
+def done_when_stored(crawler: Any, meta: dict[str, Any]) -> None:
+    """On a shared frontier (``crawler.distributed``), the request behind ``meta`` is done once
+    what it produced is committed: a worker that dies before then leaves it held, and another
+    worker takes it up again. Without a shared frontier, nothing to do."""
+    token = meta.pop("frontier_token", None)
+    scheduler = crawler.engine.scheduler if crawler.engine else None
+    queue: Any = getattr(scheduler, "queue", None)
+    if token is None or not hasattr(queue, "ack"):
+        return
+    session = getattr(crawler.spider, "session", None)
+    if session is None:
+        queue.ack(token)
+    else:
+        session.after_commit(lambda: queue.ack(token))

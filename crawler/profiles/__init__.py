@@ -26,11 +26,14 @@ import tomllib
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from lxml.cssselect import CSSSelector
 
-PROFILE_DIR = Path(__file__).parent
+# Read as package resources, so profiles load from a zipped egg too (Scrapyd deploys eggs).
+PROFILE_DIR: Traversable = files(__name__)
 SELECTOR_FIELDS = ("title", "date", "summary", "body", "source", "views")
 
 
@@ -69,21 +72,21 @@ class PortalProfile:
         return any(p.search(url) for p in self.trap)
 
 
-def _patterns(source: Path, values: list[str], flags: int = 0) -> tuple[re.Pattern[str], ...]:
+def _patterns(source: Path | Traversable, values: list[str], flags: int = 0) -> tuple[re.Pattern[str], ...]:
     try:
         return tuple(re.compile(v, flags) for v in values)
     except re.error as exc:
         raise ProfileError(f"{source.name}: bad pattern: {exc}") from None
 
 
-def _selector(source: Path, css: str) -> CSSSelector:
+def _selector(source: Path | Traversable, css: str) -> CSSSelector:
     try:
         return CSSSelector(css)
     except Exception as exc:  # cssselect raises several error types
         raise ProfileError(f"{source.name}: bad selector {css!r}: {exc}") from None
 
 
-def parse_profile(path: Path) -> PortalProfile:
+def parse_profile(path: Path | Traversable) -> PortalProfile:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -94,7 +97,7 @@ def parse_profile(path: Path) -> PortalProfile:
     if unknown:
         raise ProfileError(f"{path.name}: unknown selector(s) {sorted(unknown)}")
     return PortalProfile(
-        name=data.get("name", path.stem),
+        name=data.get("name", path.name.removesuffix(".toml")),
         description=data.get("description", ""),
         hosts=tuple(data.get("hosts", ())),
         exclude_hosts=tuple(data.get("exclude_hosts", ())),
@@ -110,10 +113,10 @@ def parse_profile(path: Path) -> PortalProfile:
 
 
 @cache
-def load_profiles(directory: Path = PROFILE_DIR) -> dict[str, PortalProfile]:
+def load_profiles(directory: Path | Traversable = PROFILE_DIR) -> dict[str, PortalProfile]:
     """All profiles in ``directory``, by name (parsed once per process)."""
     profiles = {}
-    for path in sorted(directory.glob("*.toml")):
+    for path in sorted((p for p in directory.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name):
         profile = parse_profile(path)
         profiles[profile.name] = profile
     return profiles

@@ -1,0 +1,129 @@
+"""Fold workers' shards into one archive: ``portal-archive merge SHARD… --db MAIN``.
+
+Each worker of a distributed crawl stores into its own SQLite shard and WARC files. Merging
+imports every crawl run of a shard that the main archive does not have yet (runs are known by
+their origin: the shard's archive id and the run's id there), in one transaction per run: its
+article versions in the order they were fetched (a content the main archive already has as the
+latest adds no version), the articles it saw unchanged, its attachments and visitor statistics.
+The WARC files the run wrote are copied beside the main archive first, so every pointer
+resolves there. Merging a shard twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crawler.extract.record import Record
+
+from .store import Archive, AttachmentRow, Batch, Capture, VisitorObservation, WriteResult
+
+
+class MergeError(RuntimeError):
+    pass
+
+
+@dataclass
+class MergeReport:
+    runs: int = 0
+    skipped: int = 0
+    written: WriteResult = field(default_factory=WriteResult)
+    warc_files: int = 0
+
+
+def merge(main: Archive, shard_path: Path, *, warc_dir: Path, shard_warc_dir: Path | None = None) -> MergeReport:
+    if Path(shard_path).stat().st_size == 0:  # a worker stopped before it stored anything
+        return MergeReport()
+    shard = Archive(shard_path, readonly=True)
+    shard_warcs = shard_warc_dir or Path(shard_path).resolve().parent / "warc"
+    report = MergeReport()
+    try:
+        if shard.archive_id() == main.archive_id():
+            raise MergeError(f"{shard_path} is the main archive itself")
+        for run in shard.db.query("SELECT * FROM crawl_runs ORDER BY id"):
+            origin = run["origin"] or f"{shard.archive_id()}:{run['id']}"
+            if main.has_origin(origin):
+                report.skipped += 1
+                continue
+            written_to = Path(json.loads(run["settings"] or "{}").get("warc_dir") or shard_warcs)
+            # The files the run's records point into (a killed worker never listed its files).
+            names = set(json.loads(run["warc_files"] or "[]")) | {
+                name
+                for (name,) in shard.db.execute(
+                    "SELECT warc_file FROM article_versions WHERE crawl_run_id = ? AND warc_file IS NOT NULL "
+                    "UNION SELECT warc_file FROM attachments WHERE crawl_run_id = ? AND warc_file IS NOT NULL",
+                    [run["id"], run["id"]],
+                )
+            }
+            report.warc_files += _copy_warcs(sorted(names), written_to, warc_dir)
+            _, written = main.import_run(run, origin, _batch(shard, run["id"]))
+            report.written += written
+            report.runs += 1
+    finally:
+        shard.close()
+    return report
+
+
+def _copy_warcs(names: list[str], source: Path, target: Path) -> int:
+    target.mkdir(parents=True, exist_ok=True)
+    copied = 0
+    for name in names:
+        src, dst = source / name, target / name
+        if not src.exists():
+            raise MergeError(f"WARC file {src} of the shard is missing")
+        if dst.exists() and dst.stat().st_size == src.stat().st_size:
+            continue
+        shutil.copy2(src, dst)
+        copied += 1
+    return copied
+
+
+def _batch(shard: Archive, run_id: int) -> Batch:
+    batch = Batch()
+    for row in shard.db.query("SELECT * FROM article_versions WHERE crawl_run_id = ? ORDER BY fetched_at, id", [run_id]):
+        batch.articles.append(
+            (
+                Record.from_dict(json.loads(row["record"])),
+                Capture(
+                    row["fetched_at"],
+                    row["fetched_url"],
+                    row["http_status"],
+                    row["warc_file"],
+                    row["warc_offset"],
+                    row["warc_record_id"],
+                    row["payload_digest"],
+                ),
+            )
+        )
+    versioned = {record.url for record, _ in batch.articles}
+    batch.seen = [
+        (row["url"], row["last_seen"])
+        for row in shard.db.query("SELECT url, last_seen FROM articles WHERE last_run_id = ?", [run_id])
+        if row["url"] not in versioned
+    ]
+    for row in shard.db.query(
+        "SELECT a.url AS article_url, t.* FROM attachments t JOIN articles a ON a.id = t.article_id WHERE t.crawl_run_id = ?",
+        [run_id],
+    ):
+        batch.attachments.append(
+            AttachmentRow(
+                row["article_url"],
+                row["url"],
+                row["text"],
+                row["status"],
+                row["media_type"],
+                row["size"],
+                row["sha1"],
+                row["fetched_at"],
+                row["warc_file"],
+                row["warc_offset"],
+                row["warc_record_id"],
+            )
+        )
+    keys = ("total", "online", "today", "yesterday", "this_week", "last_week", "this_month", "last_month", "this_year")
+    for row in shard.db.query("SELECT * FROM visitor_stats WHERE crawl_run_id = ?", [run_id]):
+        stats = {k: row[k] for k in keys if row[k] is not None}
+        batch.visitors.append(VisitorObservation(row["site"], stats, row["observed_at"], row["url"]))
+    return batch
