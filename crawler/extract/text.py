@@ -20,7 +20,9 @@ _SPACES = re.compile(r"\s+")
 
 def nfc(text: str) -> str:
     """NFC with Đ/đ for their look-alikes; NFD input (e.g. decoded windows-1258) composes."""
-    return unicodedata.normalize("NFC", text.translate(_LOOKALIKES))
+    if "\u00d0" in text or "\u00f0" in text:  # translating every text would cost more than NFC itself
+        text = text.translate(_LOOKALIKES)
+    return unicodedata.normalize("NFC", text)
 
 
 def clean(text: str) -> str:
@@ -40,6 +42,7 @@ def _fold_char(ch: str) -> str:
 
 # Latin (with Vietnamese's Latin Extended Additional), Greek and Cyrillic are folded by table.
 _FOLD_TABLE = {cp: _fold_char(chr(cp)) for cp in range(0x41, 0x2000) if _fold_char(chr(cp)) != chr(cp)}
+_MARKS = re.compile("[\u0300-\u036f]+")
 
 
 def fold(text: str) -> str:
@@ -47,7 +50,14 @@ def fold(text: str) -> str:
 
     Length-preserving on NFC input, so positions in ``fold(t)`` are positions in ``t``.
     """
-    return nfc(text).translate(_FOLD_TABLE)
+    text = nfc(text)
+    if text.isascii():
+        return text.lower()
+    # Decompose, drop the combining marks, đ→d: three C passes, ~3x faster than a per-character
+    # table. Where that would not keep the length (a character that lower-cases or decomposes
+    # into several), the table gives the same fold one character for one.
+    folded = _MARKS.sub("", unicodedata.normalize("NFD", text.lower())).replace("\u0111", "d")
+    return folded if len(folded) == len(text) else text.translate(_FOLD_TABLE)
 
 
 def alternation(labels: Iterable[str]) -> str:
