@@ -39,6 +39,7 @@ from . import settings as project_settings
 from .middlewares import sleep
 
 HEARTBEAT_SECONDS = 2.0
+IDLE_POLL_SECONDS = 0.25  # how often an idle worker looks at the shared queue again
 # Seconds without a heartbeat before a worker counts as dead (FRONTIER_HEARTBEAT_TTL setting, or
 # the PORTAL_FRONTIER_HEARTBEAT_TTL environment variable).
 HEARTBEAT_TTL = 20
@@ -285,7 +286,14 @@ class Coordinator:
             session.flush()  # commit, and so release, what this worker still holds
         queue = _queue(self.crawler)
         if queue is not None and (len(queue) or queue.held_elsewhere()):
-            raise DontCloseSpider  # others may still discover work; wait for it
+            # Others may still discover work: look again soon, not at the engine's next
+            # heartbeat (5 s), or a worker idles while the others fill the queue.
+            engine_slot = getattr(self.crawler.engine, "_slot", None)
+            if engine_slot is not None:
+                from twisted.internet import reactor
+
+                reactor.callLater(IDLE_POLL_SECONDS, engine_slot.nextcall.schedule)  # type: ignore[attr-defined]
+            raise DontCloseSpider
 
     def spider_closed(self, spider: Spider) -> None:
         if self.loop is not None and self.loop.running:

@@ -66,6 +66,9 @@ WARC_DIR = None
 WARC_MAX_SIZE = 1024 * 1024 * 1024
 # Documents and images linked from articles are fetched up to this size.
 ATTACHMENT_MAXSIZE = 25 * 1024 * 1024
+# Pages are parsed and extracted in this many worker processes, off the crawl's event loop;
+# None: one when the machine has a second core, else none (0: in the crawl's own process).
+EXTRACT_PROCESSES = None
 # Progress: "live" (one updating line, for a terminal), "plain" (a line every few seconds), or None.
 PROGRESS = None
 # All requests through this HTTP proxy (e.g. a replay server on 127.0.0.1); None: direct.

@@ -25,6 +25,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.python.failure import Failure
 
 from archive.schema import now
@@ -32,9 +33,10 @@ from archive.store import AttachmentRow, Capture, PageMark, VisitorObservation
 from archive.warc import WarcPointer
 
 from ..capture import warc_dir_for
-from ..extract import Page, analyse
+from ..extract import Page
 from ..items import ArticleItem, SeenItem
-from ..links import discover, is_pagination
+from ..links import is_pagination
+from ..offload import Analyser, ExtractCrashed
 from ..profiles import PortalProfile, get_profile
 from ..registry import find_site
 from ..session import CrawlSession, done_when_stored
@@ -81,6 +83,7 @@ def _header(response: Response, name: str) -> str | None:
 class PortalSpider(scrapy.Spider):
     name = "portal"
     session: CrawlSession
+    analyser: Analyser
     attachment_maxsize: int = 25 * 1024 * 1024
 
     def __init__(
@@ -140,11 +143,14 @@ class PortalSpider(scrapy.Spider):
             job_id=spider.job_id,
         )
         spider.attachment_maxsize = settings.getint("ATTACHMENT_MAXSIZE", 25 * 1024 * 1024)
+        processes = settings.get("EXTRACT_PROCESSES")
+        spider.analyser = Analyser(None if processes is None else int(processes))
         return spider
 
     def closed(self, reason: str) -> None:
         """Scrapy's close reason becomes how the run ended."""
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        self.analyser.close()
         limit = _LIMITS.get(reason)
         status = "limit_reached" if limit else _RUN_STATUS.get(reason, "failed")
         self.session.close(
@@ -180,13 +186,14 @@ class PortalSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse, errback=self.failed, meta=meta, headers=headers, priority=priority)
 
     # -- pages ----------------------------------------------------------------------------
-    def parse(self, response: Response) -> Iterator[Any]:
+    async def parse(self, response: Response) -> AsyncIterator[Any]:
         try:
-            yield from self._read_page(response)
+            async for output in self._read_page(response):
+                yield output
         finally:  # on a shared frontier, the request is done once this page's output is stored
             done_when_stored(self.crawler, response.meta)
 
-    def _read_page(self, response: Response) -> Iterator[Any]:
+    async def _read_page(self, response: Response) -> AsyncIterator[Any]:
         at = now()
         url = response.meta.get("frontier_url", response.url)
         kind = response.meta.get("kind", "page")
@@ -217,14 +224,23 @@ class PortalSpider(scrapy.Spider):
         if not response.body.strip():
             yield PageMark(url, "failed", kind, depth, at, response.status, error="empty_page: no content", attempts=attempts)
             return
-        page = analyse(response.body, response.url, self.profile, content_type=content_type)
+        try:
+            page, found = await maybe_deferred_to_future(
+                self.analyser.analyse(
+                    response.body, response.url, self.profile.name if self.profile else None, content_type, self.allowed_domains
+                )
+            )
+        except ExtractCrashed as exc:
+            yield PageMark(url, "failed", kind, depth, at, response.status, error=f"extract_crashed: {exc}", attempts=attempts)
+            return
         if page.is_article:
             capture = self._capture(response, at)
             yield ArticleItem(page.record, capture)
-            yield from self._attachments(page, at)
+            for output in self._attachments(page, at):
+                yield output
         if page.record.visitor_stats:
             yield VisitorObservation(page.record.site, page.record.visitor_stats, at, page.url)
-        for request in self._follow(page, depth):
+        for request in self._follow(page, found, depth):
             yield PageMark(request.meta["frontier_url"], "pending", request.meta["kind"], depth + 1, at)
             yield request
         if kind == "article" and not page.is_article and self.profile is not None and self.profile.is_article(url):
@@ -249,8 +265,9 @@ class PortalSpider(scrapy.Spider):
             last_modified=_header(response, "Last-Modified"),
         )
 
-    def _follow(self, page: Page, depth: int) -> Iterator[scrapy.Request]:
-        found = discover(page, self.allowed_domains, self.session.is_known)
+    def _follow(self, page: Page, found: dict[str, str], depth: int) -> Iterator[scrapy.Request]:
+        if page.profile is None or not page.profile.article:  # no URL scheme: archived URLs are articles
+            found = {u: "article" if self.session.is_known(u) else k for u, k in found.items()}
         articles = [u for u, k in found.items() if k == "article"]
         self.session.counts.article_links += len(articles)
         # A listing page holding only archived articles: the rest of its pagination is older.
