@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import unicodedata
 
 import pytest
@@ -10,7 +11,8 @@ from crawler.extract import extract
 from crawler.extract.attribution import Source, parse_source, split_inline_source
 from crawler.extract.dates import find_dates, parse_date
 from crawler.extract.encoding import decode
-from crawler.extract.text import clean, fold, parse_count
+from crawler.extract.legacy import detect
+from crawler.extract.text import _decompose, clean, clean_many, fold, fold_many, needed_words, parse_count
 from crawler.urls import canonicalize, site_of
 
 
@@ -168,3 +170,57 @@ def test_extract_never_raises_on_garbage() -> None:
     ):
         record = extract(junk, "http://x.gov.vn/")
         assert "no_title" in record.warnings or record.title
+
+
+TRICKY = [
+    "",
+    " ",
+    "  Thừa\u00a0Thiên \u200bHuế\t",
+    "ΣΑΣ σας",  # Greek final sigma: lower-cases by context
+    "İstanbul",  # İ lower-cases into two characters
+    "x\u0301 \u0301a",  # combining marks on nothing they compose with
+    "e\u200b\u0301",  # an invisible character between a letter and its mark
+    "한국 \u1100\u1161",  # Hangul syllables and jamo
+    "“Đà Nẵng” – ÐÀ",
+    "a\x00b",  # the separator itself
+]
+
+
+@pytest.mark.parametrize("texts", [TRICKY, TRICKY[2:5], [t for t in TRICKY if t.isascii()], [], ["Hà Nội"] * 3])
+def test_many_at_once_is_one_by_one(texts: list[str]) -> None:
+    assert clean_many(texts) == [clean(t) for t in texts]
+    assert fold_many(texts) == [fold(t) for t in texts]
+    cleaned = [clean(t) for t in texts]
+    assert fold_many(cleaned) == [fold(t) for t in cleaned]
+
+
+def test_fold_ascii_shortcut_holds_for_all_of_unicode() -> None:
+    """fold keeps the ASCII characters of the decomposed text when that keeps the length: right
+    only because no character gives two ASCII characters, and one that gives one gives nothing
+    else but combining marks (U+0300–U+036F)."""
+    for cp in range(sys.maxunicode + 1):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        decomposed = _decompose(chr(cp))
+        ascii_chars = [c for c in decomposed if c.isascii()]
+        assert len(ascii_chars) <= 1, hex(cp)
+        if ascii_chars:
+            assert all(c.isascii() or "\u0300" <= c <= "\u036f" for c in decomposed), hex(cp)
+
+
+def test_needed_words() -> None:
+    assert needed_words(["Lượt xem", "Xem", "Lượt đọc", "Số lượt đọc"]) == ("luot doc", "xem")
+
+
+@pytest.mark.parametrize(
+    ("html", "kind"),
+    [
+        ('<font face=".VnTime">', "tcvn3"),
+        ("<p style=\"FONT-FAMILY: 'VNI-Times'\">", "vni"),
+        ('<p style="font-family:.VNARIAL">', "tcvn3"),
+        ('<a href="http://x.gov.vn/vn">.vn VNI', None),
+        ("<p style='font-family: Arial'>", None),
+    ],
+)
+def test_legacy_font_detection(html: str, kind: str | None) -> None:
+    assert detect(f"<html><body>{html}</body></html>") == kind

@@ -17,7 +17,7 @@ from ..registry import find_site
 from ..urls import canonicalize, host_of, site_of
 from .article import read_article
 from .attribution import Source
-from .dom import Document, parse
+from .dom import Document, parse, text_content
 from .encoding import decode
 from .record import VISITOR_KEYS, Attachment, Record
 
@@ -58,8 +58,10 @@ def analyse(
     profile: PortalProfile | None = None,
     *,
     content_type: str | None = None,
+    links: bool = True,
 ) -> Page:
-    """Parse a page once and return its record, whether it is an article, and its links."""
+    """Parse a page once and return its record, whether it is an article, and (unless ``links``
+    is false) its links."""
     text, _encoding = decode(html, content_type)
     profile = _resolve_profile(url, text, profile)
     doc = parse(text, remove=profile.remove if profile else ())
@@ -94,12 +96,12 @@ def analyse(
         is_article = profile.is_article(canonical) and bool(article.title or article.body)
     else:
         is_article = looks_like_article
-    return Page(canonical, profile, record, is_article, _links(doc, url))
+    return Page(canonical, profile, record, is_article, _links(doc, url) if links else [])
 
 
 def extract(html: bytes | str, url: str, profile: PortalProfile | None = None, *, content_type: str | None = None) -> Record:
     """The article record of a page (see ``tests/fixtures/README.md`` for the contract)."""
-    return analyse(html, url, profile, content_type=content_type).record
+    return analyse(html, url, profile, content_type=content_type, links=False).record
 
 
 def _links(doc: Document, url: str) -> list[tuple[str, str]]:
@@ -123,5 +125,5 @@ def _links(doc: Document, url: str) -> list[tuple[str, str]]:
                 continue
         except ValueError:  # "http://[…", "//[x": not a URL
             continue
-        out.append((absolute, " ".join(el.text_content().split())))
+        out.append((absolute, " ".join(text_content(el).split())))
     return out

@@ -13,6 +13,7 @@ import contextlib
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import accumulate
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -24,9 +25,9 @@ from ..urls import canonicalize
 from .attribution import Source, byline_source, parse_source, split_inline_source
 from .counters import is_counter_line, view_count, visitor_stats
 from .dates import FoundDate, before_label, find_dates
-from .dom import BLOCK_TAGS, Block, Document, ancestors_and_self, attr_tokens, attr_words, heading_level
+from .dom import BLOCK_TAGS, Block, Document, ancestors_and_self, attr_tokens, attr_words, heading_level, text_content
 from .record import Attachment
-from .text import alternation, clean, fold, parse_count
+from .text import alternation, clean, clean_many, fold, fold_many, parse_count
 from .vocabulary import (
     CHROME_HINTS,
     CONTENT_HINTS,
@@ -46,11 +47,37 @@ _MIN_PARAGRAPH = 25  # characters of non-link text that make a run count as cont
 _HEAD_WINDOW = 15  # blocks above the body where the title and date line may stand
 
 
-_END = tuple(fold(m) for m in END_MARKERS)
+# The longest marker a line starts with (alternatives longest first), for the length allowance.
+_END = re.compile("|".join(re.escape(m) for m in sorted({fold(m) for m in END_MARKERS}, key=len, reverse=True)))
 _TRAILING_END = re.compile(rf"\s(?:{alternation(END_MARKERS)})\s*:?$")
 _TRAILING_CONTROLS = re.compile(rf"(?:[\s|·•\-]*(?<!\w)(?:{alternation(CONTROLS)})(?!\w))+[\s|·•\-]*$")
+
+
+def _rstrip(text: str, chars: str) -> str:
+    """The text without the whitespace and ``chars`` that end it."""
+    end = len(text)
+    while end and (text[end - 1] in chars or text[end - 1].isspace()):
+        end -= 1
+    return text[:end]
+
+
+# The patterns ending a line, each with the words one of which ends what it matches (but for the
+# whitespace and characters the pattern allows after them) and those characters.
+_TRAILERS = [
+    (pattern, tuple(_rstrip(fold(word), after) for word in words), after)
+    for pattern, words, after in ((_TRAILING_END, END_MARKERS, ":"), (_TRAILING_CONTROLS, CONTROLS, "|·•-"))
+]
 _CONTROL_LINE = re.compile(rf"^(?:(?:{alternation(CONTROLS)})(?!\w)[\s|:/,.\-]*|a\+?\s|a-\s|\d+%\s?)+$")
 _FOOTER_LINE = re.compile(rf"^(?:{alternation(FOOTER_LABELS)})(?!\w)")
+
+
+def _any_of(hints: Iterable[str]) -> re.Pattern[str]:
+    """One search for "any of these words in the class/id words"."""
+    return re.compile("|".join(map(re.escape, hints)) or "(?!)")
+
+
+_TITLE_HINT, _SOURCE_HINT, _CONTENT_HINT, _CHROME_HINT = map(_any_of, (TITLE_HINTS, SOURCE_HINTS, CONTENT_HINTS, CHROME_HINTS))
+_SUMMARY_HINT, _SUMMARY_DASHED = _any_of(SUMMARY_HINTS), _any_of(h for h in SUMMARY_HINTS if "-" in h)
 _TODAY = re.compile(r"(?<!\w)hom nay(?!\w)")
 _BREADCRUMB = re.compile(r"\s[>»›/]\s")
 _META_DATES = (
@@ -66,14 +93,17 @@ _META_DATES = (
 
 def is_end_marker(block: Block) -> bool:
     """A related-list heading ("Các tin khác", "Tin liên quan" …): the article has ended."""
-    return any(block.folded.startswith(m) and len(block.folded) <= len(m) + 12 for m in _END)
+    m = _END.match(block.folded)
+    return m is not None and len(block.folded) <= m.end() + 12
 
 
 def strip_tail(block: Block) -> str:
     """The text of a line without the related-list heading or the controls that end it
     ("… (HNQ) Các tin khác", "www.thuathienhue.gov.vn Bản in")."""
     text, folded = block.text, block.folded
-    for pattern in (_TRAILING_END, _TRAILING_CONTROLS):
+    for pattern, words, after in _TRAILERS:
+        if not _rstrip(folded, after).endswith(words):  # what the pattern needs, found without searching
+            continue
         m = pattern.search(folded)
         if m and m.start() > 0:
             text, folded = text[: m.start()].rstrip(), folded[: m.start()].rstrip()
@@ -90,13 +120,9 @@ def _is_navigation(block: Block) -> bool:
     return block.link_ratio > 0.5 and not any(_DOC_EXT.search(_path(h)) for h in block.hrefs)
 
 
-def _hinted(el: etree._Element | None, hints: tuple[str, ...], depth: int = 2) -> bool:
+def _hinted(el: etree._Element | None, hints: re.Pattern[str], depth: int = 2) -> bool:
     """The element or a close ancestor has a class/id word from ``hints``."""
-    for node in ancestors_and_self(el, depth) if el is not None else ():
-        words = attr_words(node)
-        if any(h in words for h in hints):
-            return True
-    return False
+    return any(hints.search(attr_words(node)) for node in (ancestors_and_self(el, depth) if el is not None else ()))
 
 
 def _right_aligned(el: etree._Element | None) -> bool:
@@ -135,6 +161,14 @@ class _Page:
         self._ends = [b.order for b in self.blocks]
         self._chars = [0, *accumulate(len(b.text) for b in self.blocks)]
         self._links = [0, *accumulate(b.link_chars for b in self.blocks)]
+        self._dates: dict[int, list[FoundDate]] = {}
+
+    def dates(self, i: int) -> list[FoundDate]:
+        """The dates on line ``i`` (each line is read once)."""
+        found = self._dates.get(i)
+        if found is None:
+            found = self._dates[i] = find_dates(self.blocks[i].text, self.blocks[i].folded)
+        return found
 
     def range_of(self, el: etree._Element) -> range:
         """Indexes of the blocks whose text lies (at least partly) inside ``el``."""
@@ -233,7 +267,16 @@ def find_container(page: _Page) -> etree._Element | None:
             score[parent] += content / 2
     if not score:
         return None
-    return max(score, key=lambda el: score[el] * (1 - page.link_density(page.range_of(el))) ** 2 * _class_weight(el))
+    # An element's weighted score is at most its score times the best class weight: weigh them in
+    # order of score until that bound falls below the best weighted score found.
+    weighted: dict[etree._Element, float] = {}
+    best = 0.0
+    for el in sorted(score, key=score.__getitem__, reverse=True):
+        if score[el] * _CONTENT_WEIGHT < best:
+            break
+        weighted[el] = score[el] * (1 - page.link_density(page.range_of(el))) ** 2 * _class_weight(el)
+        best = max(best, weighted[el])
+    return max((el for el in score if el in weighted), key=weighted.__getitem__)  # the first of equals
 
 
 def _block_parent(el: etree._Element) -> etree._Element | None:
@@ -243,15 +286,18 @@ def _block_parent(el: etree._Element) -> etree._Element | None:
     return el
 
 
+_CONTENT_WEIGHT = 1.25  # the highest class weight
+
+
 def _class_weight(el: etree._Element) -> float:
     """Class and id words of the element and its ancestors: "content" raises, "footer" lowers."""
     weight = 1.0
     for depth, node in enumerate(ancestors_and_self(el, 6)):
         words = attr_words(node)
-        if node.tag in ("footer", "nav", "header", "aside") or any(h in words for h in CHROME_HINTS):
+        if node.tag in ("footer", "nav", "header", "aside") or _CHROME_HINT.search(words):
             return 0.2
-        if depth < 2 and any(h in words for h in CONTENT_HINTS):
-            weight = 1.25
+        if depth < 2 and _CONTENT_HINT.search(words):
+            weight = _CONTENT_WEIGHT
     return weight
 
 
@@ -271,14 +317,14 @@ def _find_date(page: _Page, lo: int, end: int, cspan: range) -> tuple[str | None
     else a date alone on a short line by the body; else the page's metadata."""
     blocks = page.blocks
     chosen = page.selected("date")
-    if chosen is not None and (found := find_dates(clean(chosen.text_content()))):
+    if chosen is not None and (found := find_dates(clean(text_content(chosen)))):
         idx = page.range_of(chosen)
         return (*_published_updated(found), idx.start if idx else None)
 
     # 1. A labelled date line above or in the article ("Ngày cập nhật 27/08/2020").
-    above = _dates_in(blocks, range(lo, end))
+    above = _dates_in(page, range(lo, end))
     below = range(end, min(len(blocks), end + 8))
-    under = _dates_in(blocks, range(end, next((i for i in below if is_end_marker(blocks[i])), below.stop)))
+    under = _dates_in(page, range(end, next((i for i in below if is_end_marker(blocks[i])), below.stop)))
     # 2. Else a labelled one just below the body ("Ngày đăng: 12/05/2021" after the last paragraph).
     labelled = [(i, d) for i, d in above if d.label] or [(i, d) for i, d in under if d.label]
     body_top = next((i for i in cspan if len(blocks[i].text) - blocks[i].link_chars >= 80), cspan.start)
@@ -302,15 +348,15 @@ def _find_date(page: _Page, lo: int, end: int, cspan: range) -> tuple[str | None
     return None, None, None
 
 
-def _dates_in(blocks: list[Block], region: range) -> list[tuple[int, FoundDate]]:
+def _dates_in(page: _Page, region: range) -> list[tuple[int, FoundDate]]:
     """Dates on the lines of ``region``, but not after "Hôm nay" (a page clock), nor unlabelled in
     link lists (a byline whose name and date are links keeps its labelled date)."""
     found = []
     for i in region:
-        b = blocks[i]
+        b = page.blocks[i]
         if len(b.text) > 400 or is_end_marker(b):
             continue
-        for d in find_dates(b.text):
+        for d in page.dates(i):
             if (d.label or b.link_ratio <= 0.5) and not _TODAY.search(b.folded[max(0, d.start - 30) : d.start]):
                 found.append((i, d))
     return found
@@ -329,7 +375,7 @@ def _find_title(page: _Page, date_idx: int | None, cspan: range, end: int) -> tu
     """The headline: the strongest heading-like line just above the date line (or the body)."""
     blocks = page.blocks
     chosen = page.selected("title")
-    if chosen is not None and (text := clean(chosen.text_content())):
+    if chosen is not None and (text := clean(text_content(chosen))):
         idx = page.range_of(chosen)
         return text, (idx.start if idx else None)
 
@@ -337,7 +383,7 @@ def _find_title(page: _Page, date_idx: int | None, cspan: range, end: int) -> tu
     # unless what stands there is a byline ("Văn phòng HĐND và UBND huyện 08:10 15/10/2024").
     if date_idx is not None and blocks[date_idx].link_ratio < 0.3:
         line = blocks[date_idx]
-        found = find_dates(line.text)
+        found = page.dates(date_idx)
         prefix = before_label(line.text[: found[0].start]).strip(" |-–:,") if found else ""
         if len(prefix) >= 15 and byline_source(line.text) is None:
             return prefix, date_idx
@@ -347,23 +393,33 @@ def _find_title(page: _Page, date_idx: int | None, cspan: range, end: int) -> tu
         anchor = next((i for i in cspan if len(blocks[i].text) - blocks[i].link_chars >= 80), cspan.start)
     page_title = fold(page.doc.meta.get("og:title") or page.doc.title_tag or "")
     site_name = fold(page.doc.meta.get("og:site_name", ""))
-    menu = {fold(clean(el.text_content())) for _, el in page.doc.anchors if el.tag == "a"}
+    menu: set[str] | None = None  # the page's link texts, read once a short line could win
     best: tuple[float, int] | None = None
+
+    def wins(score: float, i: int) -> bool:
+        return score >= 2 and (best is None or score > best[0] or (score == best[0] and best[1] < i <= anchor))
+
     for i in range(max(0, anchor - 10), min(len(blocks), anchor + 3, end)):
         b = blocks[i]
         if i == date_idx or not 8 <= len(b.text) <= 400 or is_control(b) or is_end_marker(b):
             continue
+        if len(b.text) < 60 and page.dates(i):
+            continue
+        distance = anchor - i if i <= anchor else (i - anchor) + 2
+        score = _title_score(b, page_title, site_name) + (2 if distance <= 1 else (1 if distance <= 3 else 0))
+        # The costlier tests last, for a line that would win: they only take points or rule it out.
+        if not wins(score, i):
+            continue
+        if len(b.text.split()) <= 6:
+            if menu is None:
+                menu = set(fold_many(clean_many([text_content(el) for _, el in page.doc.anchors if el.tag == "a"])))
+            if b.folded in menu:
+                score -= 4  # a section's name, as its menu link reads ("Văn hóa - Du lịch" over its articles)
+                if not wins(score, i):
+                    continue
         if b.link_ratio > 0.6 and not _links_to_itself(b, page.url):  # Joomla links a title to its page
             continue
-        if find_dates(b.text) and len(b.text) < 60:
-            continue
-        score = _title_score(b, page_title, site_name)
-        if b.folded in menu and len(b.text.split()) <= 6:
-            score -= 4  # a section's name, as its menu link reads ("Văn hóa - Du lịch" over its articles)
-        distance = anchor - i if i <= anchor else (i - anchor) + 2
-        score += 2 if distance <= 1 else (1 if distance <= 3 else 0)
-        if score >= 2 and (best is None or score > best[0] or (score == best[0] and best[1] < i <= anchor)):
-            best = (score, i)
+        best = (score, i)
     if best is not None:
         return blocks[best[1]].text, best[1]
     return page.doc.meta.get("og:title") or None, None
@@ -382,7 +438,7 @@ def _title_score(b: Block, page_title: str, site_name: str) -> float:
     level = heading_level(b.element)
     if level:
         score += {1: 4, 2: 3, 3: 2}.get(level, 1)
-    if _hinted(b.element, TITLE_HINTS) or any(h in b.inline_words for h in TITLE_HINTS):
+    if _hinted(b.element, _TITLE_HINT) or _TITLE_HINT.search(b.inline_words):
         score += 3
     if b.is_bold:
         score += 1
@@ -410,17 +466,14 @@ def _find_summary(page: _Page, title_idx: int | None, cspan: range, end: int) ->
     title: "sapo", "pnlTomTat", "news-detail-summary" (a few lines, not the body's container)."""
     chosen = page.selected("summary")
     if chosen is not None:
-        return clean(chosen.text_content()) or None, set(page.range_of(chosen))
+        return clean(text_content(chosen)) or None, set(page.range_of(chosen))
     lo = title_idx + 1 if title_idx is not None else cspan.start
     for i in range(lo, min(end, lo + 6)):
-        if any(hint in word for word in page.blocks[i].inline_words.split() for hint in SUMMARY_HINTS):
+        if _SUMMARY_HINT.search(page.blocks[i].inline_words):
             return page.blocks[i].text, {i}  # <span class="tomtat">…</span> alone on its line
         for node in ancestors_and_self(page.blocks[i].element, 3):
-            words = attr_words(node)
-            tokens = attr_tokens(node)  # "pnlTomTat", "news-detail-summary", "tom-tat-tin"
-            if any(hint in words for hint in SUMMARY_HINTS if "-" in hint) or any(
-                hint in token for token in tokens for hint in SUMMARY_HINTS
-            ):
+            # "news-detail-summary" as written; "pnlTomTat", "tom-tat-tin" by their words' letters
+            if _SUMMARY_DASHED.search(attr_words(node)) or _SUMMARY_HINT.search(" ".join(attr_tokens(node))):
                 members = page.range_of(node)
                 if 0 < len(members) <= 4:
                     return " ".join(page.blocks[m].text for m in members), set(members)
@@ -432,7 +485,7 @@ def _find_source(page: _Page, body_idx: list[int], end: int, cspan: range) -> tu
     blocks = page.blocks
     chosen = page.selected("source")
     if chosen is not None:
-        text = clean(chosen.text_content())
+        text = clean(text_content(chosen))
         inside = set(page.range_of(chosen))
         source = parse_source(text, strict=False) or (Source(text, None, text) if text else None)
         return source, [i for i in body_idx if i not in inside], None
@@ -463,7 +516,7 @@ def _find_source(page: _Page, body_idx: list[int], end: int, cspan: range) -> tu
 
 
 def _marked_source(block: Block) -> bool:
-    return _hinted(block.element, SOURCE_HINTS) or _right_aligned(block.element)
+    return _hinted(block.element, _SOURCE_HINT) or _right_aligned(block.element)
 
 
 def _source_line(block: Block) -> Source | None:
@@ -485,7 +538,7 @@ def _find_views(page: _Page, title_idx: int | None, date_idx: int | None, body_i
     """The article's own view count, on the byline or just below the body."""
     chosen = page.selected("views")
     if chosen is not None:
-        return parse_count(chosen.text_content())
+        return parse_count(text_content(chosen))
     anchors = [i for i in (title_idx, date_idx) if i is not None] + body_idx[:1]
     lo = max(0, min(anchors) - 3) if anchors else 0
     hi = min(len(page.blocks), (body_idx[-1] if body_idx else lo) + 8)
@@ -557,7 +610,7 @@ def _attachments(
                 continue
             src, text = el.get("src") or el.get("data-src") or "", clean(el.get("alt") or "") or None
         else:
-            src, text = el.get("href") or "", clean(el.text_content()) or None
+            src, text = el.get("href") or "", clean(text_content(el)) or None
             if not _DOC_EXT.search(_path(src)):
                 continue
         url = _absolute(page.url, src)

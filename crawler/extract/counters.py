@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from .dom import Block
-from .text import alternation, fold, parse_count
+from .text import alternation, fold, needed_words, parse_count
 from .vocabulary import VIEW_LABELS, VISITOR_HEADINGS, VISITOR_LABELS
 
 _NUMBER = r"(\d{1,3}(?:[.,]\d{3})+|\d+)(?![\d/:]|[.,\-]\d)"
@@ -23,6 +23,10 @@ _HEADING = re.compile(rf"^(?:{alternation(VISITOR_HEADINGS)})(?!\w)")
 _BARE_NUMBER = re.compile(rf"^{_NUMBER}$")
 _VIEWS_LABEL_FIRST = re.compile(rf"(?<!\w)(?:{alternation(VIEW_LABELS)})(?![^\W\d])\s{{0,3}}[:.]?\s{{0,3}}{_NUMBER}")
 _VIEWS_NUMBER_FIRST = re.compile(r"(?<![\d:.,])(\d{1,3}(?:[.,]\d{3})+|\d+)\s{0,2}(?:luot xem|luot doc)(?!\w)")
+# Words one of which each pattern needs, looked for before the pattern's (slower) search.
+_VIEW_WORDS = needed_words([*VIEW_LABELS, "luot xem", "luot doc"])
+_VISITOR_WORDS = needed_words(VISITOR_LABELS)
+_WEAK_WORDS = ("tat ca", "tong")
 _CLUSTER_SPAN = 12  # blocks: a widget's rows stand close together
 
 
@@ -38,10 +42,14 @@ def visitor_stats(blocks: Sequence[Block], skip: range = range(0)) -> tuple[dict
             continue
         if _HEADING.match(block.folded):
             headings.append(i)
-        if m := _GUESTS_ONLINE.search(block.folded):
+        folded = block.folded
+        if "co " in folded and (m := _GUESTS_ONLINE.search(folded)):
             pairs.append((i, "online", parse_count(m.group(1)) or 0))
-        matches = [(_VISITOR_KEY[m.group(1)], m) for m in _VISITOR.finditer(block.folded)]
-        matches += [("total?", m) for m in _WEAK.finditer(block.folded)]
+        matches = []
+        if any(map(folded.__contains__, _VISITOR_WORDS)):
+            matches += [(_VISITOR_KEY[m.group(1)], m) for m in _VISITOR.finditer(folded)]
+        if any(map(folded.__contains__, _WEAK_WORDS)):
+            matches += [("total?", m) for m in _WEAK.finditer(folded)]
         for key, m in matches:
             number = m.group(2)
             if number is None:  # label and number in separate cells
@@ -88,6 +96,8 @@ def visitor_stats(blocks: Sequence[Block], skip: range = range(0)) -> tuple[dict
 def _views_match(folded: str) -> re.Match[str] | None:
     """ "Lượt xem: 1.204" first; "1.204 lượt xem" only without it (in "14:20 Lượt xem: 845" the
     20 is a clock's minutes, not a count)."""
+    if not any(map(folded.__contains__, _VIEW_WORDS)):
+        return None
     return _VIEWS_LABEL_FIRST.search(folded) or _VIEWS_NUMBER_FIRST.search(folded)
 
 

@@ -25,6 +25,8 @@ _WORDS = re.compile(r"(?<!\d)(\d{1,2})\s{1,3}thang\s{1,3}(\d{1,2})\s{1,3}(?:nam\
 _SHORT_YEAR = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{2})(?![\d/])")
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[t ](\d{2}):(\d{2})(?::(\d{2}))?)?")
 _CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s{0,2}(sa|ch|am|pm)\b)?(?![\d:])")
+# What every date pattern needs: "thang" (in words), else numbers parted by two separators.
+_SEPARATED = re.compile(r"\d\s{0,2}[/.-]\s{0,2}\d{1,2}\s{0,2}[/.-]")
 _AMPM = {m.lower(): "am" for m in MORNING} | {m.lower(): "pm" for m in AFTERNOON}
 
 # What may stand between a clock and its date ("14:30 27/08/2020", "6:11:13 , 17/1/2018").
@@ -70,9 +72,13 @@ def _clock(match: re.Match[str]) -> str | None:
     return f"{hour:02d}:{minute:02d}" + (f":{int(second):02d}" if second is not None else "")
 
 
-def find_dates(text: str) -> list[FoundDate]:
-    """Every full date in ``text`` (a cleaned run of page text), with its clock if one is beside it."""
-    folded = fold(text)
+def find_dates(text: str, folded: str | None = None) -> list[FoundDate]:
+    """Every full date in ``text`` (a cleaned run of page text), with its clock if one is beside it;
+    ``folded``: ``fold(text)`` when already at hand."""
+    if folded is None:
+        folded = fold(text)
+    if "thang" not in folded and not _SEPARATED.search(folded):
+        return []
     found: list[FoundDate] = []
     for pattern in (_NUMERIC, _WORDS):
         for m in pattern.finditer(folded):

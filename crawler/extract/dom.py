@@ -11,11 +11,10 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import lxml.html
 from lxml import etree
 
 from . import legacy
-from .text import clean, fold
+from .text import clean, clean_many, fold_many
 
 BLOCK_TAGS = frozenset(
     [
@@ -96,16 +95,42 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
 def is_hidden(el: etree._Element) -> bool:
-    if el.get("hidden") is not None or (el.get("aria-hidden") == "true" and not len(el)):
+    names = el.keys()  # one call, then only the attributes it has are read
+    if not names:
+        return False
+    if "hidden" in names or ("aria-hidden" in names and el.get("aria-hidden") == "true" and not len(el)):
         return True
-    style = el.get("style")
+    style = el.get("style") if "style" in names else None
     if style and _HIDDEN_STYLE.search(style):
         return True
-    classes = el.get("class")
-    return bool(classes) and not HIDDEN_CLASSES.isdisjoint(classes.lower().split())
+    classes = el.get("class") if "class" in names else None
+    return classes is not None and not HIDDEN_CLASSES.isdisjoint(classes.lower().split())
 
 
-_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+# Plain lxml elements: lxml.html's element classes cost a Python call for every node touched.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+_STRING = etree.XPath("string()", smart_strings=False)
+
+
+def text_content(el: etree._Element) -> str:
+    """All the text inside the element (lxml.html's ``text_content``)."""
+    return str(_STRING(el))
+
+
+def _drop_tree(el: etree._Element) -> None:
+    """Remove the element and what it holds; its tail stays (lxml.html's ``drop_tree``)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + el.tail
+        else:
+            previous.tail = (previous.tail or "") + el.tail
+    parent.remove(el)
+
+
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
@@ -155,13 +180,14 @@ def parse(text: str, remove: Iterable[Callable[[etree._Element], list[etree._Ele
     """
     text = _XML_DECL.sub("", text, count=1).replace("\x00", "")
     try:
-        root = lxml.html.document_fromstring(text or "<html></html>", parser=_PARSER)
+        root = etree.fromstring(text or "<html></html>", _PARSER)
     except (etree.ParserError, ValueError):
-        root = lxml.html.document_fromstring("<html><body></body></html>", parser=_PARSER)
+        root = None
+    if root is None:  # nothing an HTML parser reads as a document
+        root = etree.fromstring("<html><body></body></html>", _PARSER)
     for selector in remove:
         for el in selector(root):
-            if el.getparent() is not None:
-                el.drop_tree()
+            _drop_tree(el)
     kind = legacy.detect(text)
     converted = legacy.convert_tree(root, kind) if kind else 0
     title_tag, meta = _read_head(root)
@@ -172,7 +198,7 @@ def parse(text: str, remove: Iterable[Callable[[etree._Element], list[etree._Ele
 def _read_head(root: etree._Element) -> tuple[str | None, dict[str, str]]:
     title = None
     for el in root.iter("title"):
-        title = clean(el.text_content()) or None
+        title = clean(text_content(el)) or None
         break
     meta: dict[str, str] = {}
     for el in root.iter("meta"):
@@ -183,81 +209,86 @@ def _read_head(root: etree._Element) -> tuple[str | None, dict[str, str]]:
     return title, meta
 
 
+# What each tag does to the reading: its subtree is skipped (only its tail read), it breaks the
+# line, it is a block, a link, an image, bold.
+_SKIP, _BREAK, _BLOCK, _LINK, _IMAGE, _BOLD = 1, 2, 4, 8, 16, 32
+_KIND = dict.fromkeys(BLOCK_TAGS, _BLOCK) | {"br": _BREAK, "a": _LINK, "img": _IMAGE} | dict.fromkeys(DROP_TAGS, _SKIP)
+_KIND |= {tag: _KIND.get(tag, 0) | _BOLD for tag in (*BOLD_TAGS, *HEADINGS)}
+
+
 def _segment(
     root: etree._Element,
 ) -> tuple[list[Block], list[tuple[int, etree._Element]], dict[etree._Element, tuple[int, int]]]:
-    blocks: list[Block] = []
     spans: dict[etree._Element, tuple[int, int]] = {}
     anchors: list[tuple[int, etree._Element]] = []
+    # Runs as read (raw text, element, start, end, link chars, bold chars, stripped length, hrefs,
+    # inline words); cleaned and folded all at once at the end.
+    runs: list[tuple[str, etree._Element, int, int, int, int, int, tuple[str, ...], str]] = []
     pieces: list[str] = []
     hrefs: list[str] = []
     inline_words: list[str] = []
-    counts = [0, 0, 0]  # link chars, bold chars, start position of the current run
+    link_chars = bold_chars = raw_chars = start = 0
     block_stack: list[etree._Element] = [root]
+    opened: list[tuple[int, int]] = []  # the open elements' positions and kinds
     link_depth = bold_depth = 0
     order = 0
 
-    def add(text: str | None) -> None:
-        if text:
-            if not pieces:
-                counts[2] = order
-            pieces.append(text)
-            if link_depth or bold_depth:
-                n = len(text.strip())
-                if link_depth:
-                    counts[0] += n
-                if bold_depth:
-                    counts[1] += n
+    def add(text: str) -> None:
+        nonlocal link_chars, bold_chars, raw_chars, start
+        if not pieces:
+            start = order
+        pieces.append(text)
+        n = len(text.strip())
+        raw_chars += n
+        if link_depth:
+            link_chars += n
+        if bold_depth:
+            bold_chars += n
 
     def flush() -> None:
-        if pieces:
-            text = clean("".join(pieces))
-            if text:
-                raw = sum(len(p.strip()) for p in pieces) or 1
-                scale = len(text) / raw
-                blocks.append(
-                    Block(
-                        text,
-                        block_stack[-1],
-                        len(blocks),
-                        counts[2],
-                        order,
-                        int(counts[0] * scale),
-                        int(counts[1] * scale),
-                        fold(text),
-                        tuple(hrefs),
-                        " ".join(inline_words),
-                    )
-                )
-            pieces.clear()
+        nonlocal link_chars, bold_chars, raw_chars
+        if raw_chars:  # (a run of whitespace only cleans to nothing)
+            text = "".join(pieces)
+            runs.append(
+                (text, block_stack[-1], start, order, link_chars, bold_chars, raw_chars, tuple(hrefs), " ".join(inline_words))
+            )
+        pieces.clear()
         hrefs.clear()
         inline_words.clear()
-        counts[0] = counts[1] = 0
+        link_chars = bold_chars = raw_chars = 0
 
-    # Iterative walk (deeply nested markup must not exhaust the stack): (element, entering?)
-    stack: list[tuple[etree._Element, bool]] = [(root, True)]
-    while stack:
-        el, entering = stack.pop()
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if entering:
+    # (iterwalk: no recursion, so deeply nested markup cannot exhaust the stack)
+    walk = etree.iterwalk(root, events=("start", "end"))
+    # After a start whose subtree is not read (skip_subtree), the next event is that element's end:
+    # only its tail is read, after ending the run if it is a <br>.
+    skipped = breaks = False
+    for event, el in walk:
+        if skipped:
+            if breaks and (pieces or hrefs or inline_words):
+                flush()
+            if text := el.tail:
+                add(text)
+            skipped = False
+            continue
+        if event == "start":
+            tag = el.tag
+            kind = _KIND.get(tag, 0)
             order += 1
-            if not tag or tag in DROP_TAGS or is_hidden(el):  # scripts, menus, hidden: only the tail
-                add(el.tail)
+            if kind & (_SKIP | _BREAK) or not isinstance(tag, str) or is_hidden(el):  # scripts, menus, hidden, <br>
+                walk.skip_subtree()
+                skipped, breaks = True, kind == _BREAK and not is_hidden(el)
                 continue
-            if tag == "br":
-                flush()
-                add(el.tail)
-                continue
-            spans[el] = (order, order)
-            if tag in BLOCK_TAGS:
-                flush()
+            opened.append((order, kind))
+            if kind & _BLOCK:
+                if pieces or hrefs or inline_words:
+                    flush()
                 block_stack.append(el)
-            elif tag == "a":
+            elif kind & _LINK:
                 link_depth += 1
-                if el.get("href"):
+                if href := el.get("href"):
                     anchors.append((order, el))
-                    hrefs.append(el.get("href", ""))
-            elif tag == "img":
+                    hrefs.append(href)
+            elif kind & _IMAGE:
                 anchors.append((order, el))
             elif el.get("class") or el.get("id"):
                 words = attr_words(el)
@@ -271,23 +302,33 @@ def _segment(
                 ):
                     add(" ")
                 inline_words.append(words)
-            if tag in BOLD_TAGS or tag in HEADINGS:
+            if kind & _BOLD:
                 bold_depth += 1
-            add(el.text)
-            stack.append((el, False))
-            stack.extend((child, True) for child in reversed(el))
+            if text := el.text:
+                add(text)
         else:
+            begin, kind = opened.pop()
             order += 1  # positions count closings too, so text after an element starts later
-            spans[el] = (spans[el][0], order)
-            if tag in BLOCK_TAGS:
-                flush()
+            spans[el] = (begin, order)
+            if kind & _BLOCK:
+                if pieces or hrefs or inline_words:
+                    flush()
                 block_stack.pop()
-            elif tag == "a":
+            elif kind & _LINK:
                 link_depth -= 1
-            if tag in BOLD_TAGS or tag in HEADINGS:
+            if kind & _BOLD:
                 bold_depth -= 1
-            add(el.tail)
+            if text := el.tail:
+                add(text)
     flush()
+
+    blocks: list[Block] = []
+    texts = clean_many([run[0] for run in runs])
+    kept = [(text, run) for text, run in zip(texts, runs, strict=True) if text]
+    folded = fold_many([text for text, _ in kept])
+    for (text, (_, element, begin, end, links, bold, raw, run_hrefs, words)), low in zip(kept, folded, strict=True):
+        scale = len(text) / raw
+        blocks.append(Block(text, element, len(blocks), begin, end, int(links * scale), int(bold * scale), low, run_hrefs, words))
     return blocks, anchors, spans
 
 

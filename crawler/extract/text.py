@@ -15,7 +15,6 @@ from collections.abc import Iterable
 # Ð (U+00D0, Icelandic eth) and ð are typed or converted in place of Đ/đ on many portals.
 _LOOKALIKES = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111"})
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_SPACES = re.compile(r"\s+")
 
 
 def nfc(text: str) -> str:
@@ -27,7 +26,18 @@ def nfc(text: str) -> str:
 
 def clean(text: str) -> str:
     """The stored form of a run of text: NFC, no invisible characters, single spaces, trimmed."""
-    return _SPACES.sub(" ", _INVISIBLE.sub("", nfc(text))).strip()
+    return " ".join(_INVISIBLE.sub("", nfc(text)).split())  # split() splits where \s matches
+
+
+_SEP = "\x00"  # never in page text (parse drops it): joins texts so C passes run once for many
+
+
+def clean_many(texts: list[str]) -> list[str]:
+    """``[clean(t) for t in texts]`` in one pass over the joined texts."""
+    joined = _SEP.join(texts)
+    if joined.count(_SEP) != len(texts) - 1:
+        return [clean(t) for t in texts]
+    return [t.strip() for t in " ".join(_INVISIBLE.sub("", nfc(joined)).split()).split(_SEP)]
 
 
 def _fold_char(ch: str) -> str:
@@ -53,11 +63,54 @@ def fold(text: str) -> str:
     text = nfc(text)
     if text.isascii():
         return text.lower()
-    # Decompose, drop the combining marks, đ→d: three C passes, ~3x faster than a per-character
-    # table. Where that would not keep the length (a character that lower-cases or decomposes
-    # into several), the table gives the same fold one character for one.
-    folded = _MARKS.sub("", unicodedata.normalize("NFD", text.lower())).replace("\u0111", "d")
+    decomposed = _decompose(text)
+    folded = _ascii(decomposed)
+    if len(folded) == len(text):
+        return folded
+    # Text with other letters or signs (“”, –, Greek): drop only the combining marks. Where
+    # that would not keep the length either (a character that lower-cases or decomposes into
+    # several), the table gives the same fold one character for one.
+    folded = _MARKS.sub("", decomposed)
     return folded if len(folded) == len(text) else text.translate(_FOLD_TABLE)
+
+
+def _decompose(text: str) -> str:
+    """Lower-cased, decomposed (base letters, then their combining marks), đ→d."""
+    return unicodedata.normalize("NFD", text.lower()).replace("\u0111", "d")
+
+
+def _ascii(decomposed: str) -> str:
+    """The ASCII characters of ``_decompose(t)``: no character of ``t`` gives more than one, and
+    one that gives one gives nothing else but combining marks (all of Unicode is so, see the
+    tests). So where this has the length of ``t``, it is ``t`` with its marks dropped: the fold,
+    in two C passes instead of a regex replacing every mark."""
+    return decomposed.encode("ascii", "ignore").decode("ascii")
+
+
+def fold_many(texts: list[str]) -> list[str]:
+    """``[fold(t) for t in texts]``, in one pass over the joined texts where each keeps its length
+    (NUL separators stop case and composition rules at the boundaries as a string's end does)."""
+    joined = _SEP.join(texts)
+    if joined.count(_SEP) != len(texts) - 1 or nfc(joined) != joined:
+        return [fold(t) for t in texts]
+    if joined.isascii():
+        return joined.lower().split(_SEP)
+    decomposed = _decompose(joined)
+    out = _ascii(decomposed).split(_SEP)
+    parts: list[str] = []
+    for i, text in enumerate(texts):
+        if len(out[i]) != len(text):  # on as fold() goes after the ASCII attempt
+            parts = parts or decomposed.split(_SEP)
+            folded = _MARKS.sub("", parts[i])
+            out[i] = folded if len(folded) == len(text) else text.translate(_FOLD_TABLE)
+    return out
+
+
+def needed_words(labels: Iterable[str]) -> tuple[str, ...]:
+    """The folded labels holding no other label: text that holds any of ``labels`` holds one of
+    these (a test by plain substring search, much faster than a regex alternation's)."""
+    words = {fold(label) for label in labels}
+    return tuple(sorted(w for w in words if not any(other != w and other in w for other in words)))
 
 
 def alternation(labels: Iterable[str]) -> str:
