@@ -294,7 +294,10 @@ def _phrase_first(run: list[str], kinds: list[str]) -> str:
 def _highlight_spans(folded: str, terms: list[tuple[str, bool]]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for text, prefix in terms:
-        pattern = r"(?<!\w)" + r"\W+".join(re.escape(t) for t in text.split()) + (r"\w*" if prefix else r"(?!\w)")
+        first, *rest = (re.escape(t) for t in text.split())
+        # Not preceded by a word character: checked after the first word, so the regex engine can look
+        # for that word's letters (a pattern opening with a lookbehind scans much slower).
+        pattern = rf"{first}(?<!\w{first})" + "".join(rf"\W+{t}" for t in rest) + (r"\w*" if prefix else r"(?!\w)")
         spans.extend((m.start(), m.end()) for m in re.finditer(pattern, folded))
     spans.sort()
     merged: list[tuple[int, int]] = []
@@ -311,9 +314,12 @@ def snippet(text: str, terms: list[tuple[str, bool]], *, width: int = 160, mark:
     if not text:
         return ""
     folded = fold(text)
+    return _cut(text, folded, _highlight_spans(folded, terms), width, mark)
+
+
+def _cut(text: str, folded: str, spans: list[tuple[int, int]], width: int, mark: tuple[str, str]) -> str:
     if len(folded) != len(text):  # not NFC (should not happen for stored text): no highlighting
         return text[:width]
-    spans = _highlight_spans(folded, terms)
     if not spans:
         return text[:width] + ("…" if len(text) > width else "")
     first = spans[0][0]
@@ -364,7 +370,9 @@ def search(
                 [*params, parsed.fts, limit],
             )
         ]
-        scores = dict(_scores(archive, parsed, "+rowid IN (" + ", ".join("?" for _ in ids) + ")", ids)) if ids else {}
+        # Scores of these alone: the rowid range lets FTS5 skip the other matches' entries.
+        within = "rowid BETWEEN ? AND ? AND +rowid IN (" + ", ".join("?" for _ in ids) + ")"
+        scores = dict(_scores(archive, parsed, within, [min(ids), max(ids), *ids])) if ids else {}
         ranked = [(i, scores.get(i, 0.0)) for i in ids]
     else:
         subset = f"+rowid IN (SELECT a.id FROM articles a WHERE {' AND '.join(where)})" if where else ""
@@ -383,9 +391,12 @@ def search(
     for id_, score in ranked:
         _, url, site_, title, date_, summary, body = rows[id_]
         text = body or summary or title or ""
-        if not _highlight_spans(fold(text), parsed.terms) and title:
-            text = title
-        hits.append(Hit(id_, url, site_, title, date_, snippet(text, parsed.terms, mark=mark), -score))
+        folded = fold(text)
+        spans = _highlight_spans(folded, parsed.terms)
+        if not spans and title:
+            text, folded = title, fold(title)
+            spans = _highlight_spans(folded, parsed.terms)
+        hits.append(Hit(id_, url, site_, title, date_, _cut(text, folded, spans, 160, mark), -score))
     return hits
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,36 @@ from crawler.extract.text import fold
 from .schema import SchemaError, migrate, now, transaction
 
 SOFTWARE = "portal-archive"
+
+# đ/Đ and their look-alikes fold to d; punctuation that portals often type, beyond Latin-1,
+# separates words as a space does.
+_REPLACE = (
+    ("\u0111", "d"),
+    ("\u0110", "D"),
+    ("\u00f0", "d"),
+    ("\u00d0", "D"),
+    *((p, " ") for p in "\u201c\u201d\u2018\u2019\u2013\u2014\u2026\u2022"),
+)
+
+
+def indexed(text: str | None) -> str:
+    """What the search index is given for ``text``: the words of ``fold(text)`` as the FTS5
+    tokenizer reads them (it lower-cases, and splits at punctuation, both alike).
+
+    Where every character is Latin-1 or a letter that decomposes into one (Vietnamese, most
+    Latin text), dropping the diacritics of the decomposed text is that fold, done by fast C
+    passes, and mostly ASCII, which is also quicker to index; anything else (NFD input, other
+    scripts) is folded by ``fold``.
+    """
+    if not text or text.isascii():
+        return text or ""
+    plain = text
+    for char, replacement in _REPLACE:
+        if char in plain:
+            plain = plain.replace(char, replacement)
+    letters = unicodedata.normalize("NFD", plain).encode("latin-1", "ignore")
+    # One character out per character in: only diacritics were dropped.
+    return letters.decode("latin-1") if len(letters) == len(plain) else fold(text)
 
 
 class ArchiveError(RuntimeError):
@@ -420,7 +451,7 @@ class Archive:
             self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
         self.db.execute(
             "INSERT INTO articles_fts (rowid, title, summary, body) VALUES (?, ?, ?, ?)",
-            [article_id, fold(record.title or ""), fold(record.summary or ""), fold(record.body or "")],
+            [article_id, indexed(record.title), indexed(record.summary), indexed(record.body)],
         )
         self.db.execute(
             "INSERT INTO article_versions (article_id, version, content_hash, fetched_at, crawl_run_id, fetched_url, "
