@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archive.store import Capture
+from archive.store import Capture, PageMark
 
 from .extract import Record
 
@@ -24,3 +24,11 @@ class SeenItem:
 
     url: str
     at: str
+
+
+@dataclass
+class FrontierItem:
+    """The links a page adds to the frontier, as one item: Scrapy's cost is per item, and a
+    listing adds dozens."""
+
+    marks: list[PageMark]

@@ -17,7 +17,7 @@ from scrapy.exceptions import DropItem
 from archive.store import AttachmentRow, PageMark, VisitorObservation
 
 from .extract import VISITOR_KEYS, Record
-from .items import ArticleItem, SeenItem
+from .items import ArticleItem, FrontierItem, SeenItem
 from .session import CrawlSession, StorageFailure, stop_crawl
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?\+07:00)?$")
@@ -82,6 +82,9 @@ class ArchivePipeline:
             session.add_seen(item.url, item.at)
         elif isinstance(item, PageMark):
             session.add_page(item)
+        elif isinstance(item, FrontierItem):
+            for mark in item.marks:
+                session.add_page(mark)
         elif isinstance(item, AttachmentRow):
             session.add_attachment(item)
         elif isinstance(item, VisitorObservation):

@@ -34,7 +34,7 @@ from archive.warc import WarcPointer
 
 from ..capture import warc_dir_for
 from ..extract import Page
-from ..items import ArticleItem, SeenItem
+from ..items import ArticleItem, FrontierItem, SeenItem
 from ..links import is_pagination
 from ..offload import Analyser, ExtractCrashed
 from ..profiles import PortalProfile, get_profile
@@ -240,8 +240,10 @@ class PortalSpider(scrapy.Spider):
                 yield output
         if page.record.visitor_stats:
             yield VisitorObservation(page.record.site, page.record.visitor_stats, at, page.url)
-        for request in self._follow(page, found, depth):
-            yield PageMark(request.meta["frontier_url"], "pending", request.meta["kind"], depth + 1, at)
+        requests = list(self._follow(page, found, depth))
+        if requests:  # in the frontier before they are requested
+            yield FrontierItem([PageMark(r.meta["frontier_url"], "pending", r.meta["kind"], depth + 1, at) for r in requests])
+        for request in requests:
             yield request
         if kind == "article" and not page.is_article and self.profile is not None and self.profile.is_article(url):
             # The profile says this URL is an article, yet it holds neither title nor body.
