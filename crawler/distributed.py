@@ -292,7 +292,7 @@ class Coordinator:
             if engine_slot is not None:
                 from twisted.internet import reactor
 
-                reactor.callLater(IDLE_POLL_SECONDS, engine_slot.nextcall.schedule)  # type: ignore[attr-defined]
+                reactor.callLater(IDLE_POLL_SECONDS, engine_slot.nextcall.schedule)  # type: ignore[attr-defined,arg-type]
             raise DontCloseSpider
 
     def spider_closed(self, spider: Spider) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
-import signal
 import threading
 import time
 from pathlib import Path
@@ -175,7 +175,7 @@ def test_workers_end_with_the_crawl_process_even_on_sigkill() -> None:
 
 def _alive(pid: int) -> bool:
     try:
-        with open(f"/proc/{pid}/stat") as fh:
+        with Path(f"/proc/{pid}/stat").open() as fh:
             return fh.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
