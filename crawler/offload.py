@@ -4,7 +4,9 @@ Parsing and extraction cost more CPU than everything else a crawl does per page,
 runs on one thread: analysed in the reactor's thread, pages wait for each other's extraction
 while the network sits idle. ``Analyser`` runs ``analyse`` and link discovery in worker
 processes (``EXTRACT_PROCESSES``; by default one when the machine has a second core, none on
-one core), so the reactor only fetches, stores and schedules. The result is the same ``Page``
+one core), so the reactor only fetches, stores and schedules. Crawls running in one process
+share one pool (``Analyser.shared``): a pool per crawl would start a worker, and import the
+extractor, once per site. The result is the same ``Page``
 and link set as in-process analysis (a test holds them equal).
 
 A worker that dies (a page that crashes the parser, the kernel's OOM killer) takes only its page
@@ -27,7 +29,7 @@ import time
 from collections.abc import Callable, Collection
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, ClassVar
 
 from twisted.internet.defer import Deferred
 
@@ -87,13 +89,34 @@ def default_processes() -> int:
 class Analyser:
     """``analyse(...)`` → a Deferred firing with ``(Page, links)``, in-process or in a worker."""
 
+    _shared: ClassVar[dict[int, Analyser]] = {}
+
     def __init__(self, processes: int | None = None, *, call_from_thread: Callable[..., Any] | None = None):
         self.processes = default_processes() if processes is None else max(0, processes)
         self.restarts = 0
+        self.users = 0
         self._pool: ProcessPoolExecutor | None = None
         self._call_from_thread = call_from_thread
         if self.processes:
             self._start()
+
+    @classmethod
+    def shared(cls, processes: int | None = None) -> Analyser:
+        """The process's analyser with this many workers, started by its first user; each user
+        calls ``release`` when done, and the last one closes it."""
+        count = default_processes() if processes is None else max(0, processes)
+        analyser = cls._shared.get(count)
+        if analyser is None:
+            analyser = cls._shared[count] = cls(count)
+        analyser.users += 1
+        return analyser
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users <= 0:
+            if Analyser._shared.get(self.processes) is self:
+                del Analyser._shared[self.processes]
+            self.close()
 
     def _start(self) -> None:
         # Spawned, not forked: a fork of a process running a reactor and threads is not safe.

@@ -179,3 +179,36 @@ def _alive(pid: int) -> bool:
             return fh.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_crawls_in_one_process_share_one_pool_until_the_last_is_done() -> None:
+    first = Analyser.shared(1)
+    second = Analyser.shared(1)
+    try:
+        assert second is first  # one worker for every site crawled in this process, not one each
+        pool = first._pool
+        assert pool is not None
+        (pid,) = _worker_pids(first)
+        first.release()
+        assert first._pool is pool and _alive(pid)  # the other crawl still uses it
+        third = Analyser.shared(1)
+        assert third is first
+        third.release()
+    finally:
+        second.release()
+    assert first._pool is None
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+    fresh = Analyser.shared(1)  # a later crawl starts a new one
+    try:
+        assert fresh is not first and fresh._pool is not None
+    finally:
+        fresh.release()
+
+
+def _worker_pids(analyser: Analyser) -> list[int]:
+    pool: Any = analyser._pool
+    pool.submit(int).result(timeout=60)  # started
+    return list(pool._processes)

@@ -144,13 +144,13 @@ class PortalSpider(scrapy.Spider):
         )
         spider.attachment_maxsize = settings.getint("ATTACHMENT_MAXSIZE", 25 * 1024 * 1024)
         processes = settings.get("EXTRACT_PROCESSES")
-        spider.analyser = Analyser(None if processes is None else int(processes))
+        spider.analyser = Analyser.shared(None if processes is None else int(processes))
         return spider
 
     def closed(self, reason: str) -> None:
         """Scrapy's close reason becomes how the run ended."""
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        self.analyser.close()
+        self.analyser.release()
         limit = _LIMITS.get(reason)
         status = "limit_reached" if limit else _RUN_STATUS.get(reason, "failed")
         self.session.close(
