@@ -1,25 +1,35 @@
 """Raw capture: every response the crawl downloads (robots.txt, redirects, errors and
 attachments included) is written to WARC with its request, as it arrives.
 
-Written at Scrapy's ``response_downloaded`` signal, i.e. before any middleware touches the
-response: the bytes as the server sent them (compressed if it compressed them). The record's
-pointer goes into ``request.meta["warc"]`` so the spider can store it with the article.
+Taken at Scrapy's ``response_downloaded`` signal, i.e. before any middleware touches the
+response: the bytes as the server sent them (compressed if it compressed them). Records are
+written, in arrival order, by one thread of their own: compressing them costs about as much as
+everything else the crawl does per page, and zlib works outside the interpreter lock, so the
+reactor goes on meanwhile. ``captured(request)`` waits for a response's record: afterwards the
+record's pointer is in ``request.meta["warc"]`` (or ``meta["warc_failed"]`` is set), and the
+spider stores nothing of a response before its record is written. (The wait is kept beside the
+request, not in its meta: redirects and retries copy meta into requests that may be queued in
+Redis or on disk.)
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 
 from archive.schema import now
-from archive.warc import WarcFileWriter
+from archive.warc import WarcFileWriter, WarcPointer
 
 from .session import stop_crawl
 
@@ -29,6 +39,16 @@ logger = logging.getLogger(__name__)
 def warc_dir_for(db_path: str, configured: str | None = None) -> Path:
     """The WARC folder: as configured, else ``warc/`` beside the archive file."""
     return Path(configured) if configured else Path(db_path).resolve().parent / "warc"
+
+
+_PENDING: WeakKeyDictionary[Request, Deferred[None]] = WeakKeyDictionary()
+
+
+async def captured(request: Request | None) -> None:
+    """Wait until the response to ``request`` is in the WARC (or failed to be)."""
+    pending = _PENDING.pop(request, None) if request is not None else None
+    if pending is not None:
+        await maybe_deferred_to_future(pending)
 
 
 def _headers(headers: Any) -> list[tuple[str, str]]:
@@ -44,6 +64,8 @@ class WarcCapture:
         self.directory = warc_dir_for(settings.get("ARCHIVE_DB"), settings.get("WARC_DIR"))
         self.max_size = settings.getint("WARC_MAX_SIZE", 1 << 30)
         self.writer: WarcFileWriter | None = None
+        self.executor: ThreadPoolExecutor | None = None
+        self.failed = False  # a write failed: the crawl is stopping, nothing more is captured
         crawler.signals.connect(self.response_downloaded, signal=signals.response_downloaded)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -72,26 +94,52 @@ class WarcCapture:
         return self.writer
 
     def response_downloaded(self, response: Response, request: Request, spider: Spider) -> None:
+        if self.failed:
+            request.meta["warc_failed"] = True
+            return
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(1, thread_name_prefix="warc")
         try:
             writer = self._writer(spider)
-            pointer = writer.write(
-                response.url,
-                method=request.method,
-                request_headers=_headers(request.headers),
-                status=response.status,
-                response_headers=_headers(response.headers),
-                body=response.body,
-            )
-        except OSError as exc:  # disk full, file size limit: a response not captured is not kept
-            request.meta["warc_failed"] = True
-            stop_crawl(self.crawler, f"cannot write WARC files in {self.directory}: {exc}")
+        except OSError as exc:
+            self._failed(request, exc)
             return
-        request.meta["warc"] = pointer
-        session = getattr(spider, "session", None)
-        if session is not None and writer.files and writer.files[-1] not in session.warc_files:
-            session.warc_files.append(writer.files[-1])
+        future = self.executor.submit(
+            writer.write,
+            response.url,
+            method=request.method,
+            request_headers=_headers(request.headers),
+            status=response.status,
+            response_headers=_headers(response.headers),
+            body=response.body,
+        )
+        settled: Deferred[None] = Deferred()
+        _PENDING[request] = settled
+        from twisted.internet import reactor  # the installed one
+
+        future.add_done_callback(lambda done: reactor.callFromThread(self._settle, done, request, spider, settled))  # type: ignore[attr-defined]
+
+    def _settle(self, done: Future[WarcPointer], request: Request, spider: Spider, settled: Deferred[None]) -> None:
+        try:
+            pointer = request.meta["warc"] = done.result()
+        except Exception as exc:  # disk full, file size limit: a response not captured is not kept
+            self._failed(request, exc)
+        else:
+            session = getattr(spider, "session", None)
+            if session is not None and pointer.file not in session.warc_files:
+                session.warc_files.append(pointer.file)
+        settled.callback(None)
+
+    def _failed(self, request: Request, exc: Exception) -> None:
+        request.meta["warc_failed"] = True
+        if not self.failed:
+            self.failed = True
+            stop_crawl(self.crawler, f"cannot write WARC files in {self.directory}: {exc}")
 
     def spider_closed(self, spider: Spider) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)  # the records still being written
+            self.executor = None
         if self.writer is not None:
             try:
                 self.writer.close()

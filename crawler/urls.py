@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -21,6 +22,8 @@ def _junk(name: str, extra: frozenset[str]) -> bool:
     return low in SESSION_PARAMS or low in TRACKING_PARAMS or low.startswith("utm_") or low in extra
 
 
+# Remembered: a portal's menus, footers and related lists repeat the same links on every page.
+@lru_cache(maxsize=1 << 15)
 def canonicalize(url: str, drop_params: frozenset[str] = frozenset()) -> str:
     """Lower-case scheme and host, no default port, no fragment, no session or tracking
     parameters (nor ``drop_params``), the other parameters sorted:
@@ -57,5 +60,6 @@ def _port(parts: SplitResult, url: str) -> int | None:
         raise ValueError(f"not a usable URL: {url!r}") from None
 
 
+@lru_cache(maxsize=1 << 15)
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().rstrip(".")

@@ -32,7 +32,7 @@ from archive.schema import now
 from archive.store import AttachmentRow, Capture, PageMark, VisitorObservation
 from archive.warc import WarcPointer
 
-from ..capture import warc_dir_for
+from ..capture import captured, warc_dir_for
 from ..extract import Page
 from ..items import ArticleItem, FrontierItem, SeenItem
 from ..links import is_pagination
@@ -199,6 +199,7 @@ class PortalSpider(scrapy.Spider):
         kind = response.meta.get("kind", "page")
         depth = response.meta.get("depth", 0)
         attempts = _attempts(response.meta)
+        await captured(response.request)
         if response.meta.get("warc_failed"):  # not captured: stays pending for --resume
             return
         if response.meta.get("truncated"):  # the stream ended early: what arrived is not the page
@@ -311,9 +312,11 @@ class PortalSpider(scrapy.Spider):
             },
         )
 
-    def parse_attachment(self, response: Response) -> Iterator[Any]:
+    async def parse_attachment(self, response: Response) -> AsyncIterator[Any]:
         try:
-            yield from self._read_attachment(response)
+            await captured(response.request)
+            for output in self._read_attachment(response):
+                yield output
         finally:
             done_when_stored(self.crawler, response.meta)
 
