@@ -16,12 +16,13 @@ written by a bare ``scrapy crawl`` may hold an older copy of it, or none.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from crawler.extract.text import fold
+from crawler.extract.text import _MARKS, _decompose, fold, nfc
 from crawler.registry import load_registry
 from crawler.urls import site_of
 
@@ -291,43 +292,106 @@ def _phrase_first(run: list[str], kinds: list[str]) -> str:
     return " AND ".join(pieces)
 
 
-def _highlight_spans(folded: str, terms: list[tuple[str, bool]]) -> list[tuple[int, int]]:
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _folds_alone(char: str) -> bool:
+    """Whether ``char`` folds to one character whatever stands around it (a starter: no combining
+    mark, nothing composes with it; lower-cased alone, not Σ; all its marks dropped by fold),
+    and is a word character, or a space, exactly when its fold is."""
+    folded = _MARKS.sub("", _decompose(nfc(char)))
+    return (
+        len(folded) == 1
+        and unicodedata.combining(char) == 0
+        and unicodedata.is_normalized("NFC", char)
+        and len(char.lower()) == 1
+        and char != "\u03a3"
+        and fold(char) == folded
+        and bool(_WORD_CHAR.match(char)) == bool(_WORD_CHAR.match(folded))
+        and char.isspace() == folded.isspace()
+    )
+
+
+# Latin (Vietnamese included) and punctuation that fold character by character: in text made of
+# these and ASCII, ``fold(text)[i] == fold(text[i])``, so a pattern that matches each folded
+# letter by the characters that fold to it finds the matches of the fold in the text itself.
+_ALONE = "".join(chr(c) for c in (*range(0x80, 0x250), *range(0x1E00, 0x1F00), *range(0x2000, 0x2070)) if _folds_alone(chr(c)))
+_NOT_ALONE = re.compile("[^\\x00-\\x7f" + "".join(f"\\u{ord(c):04x}" for c in _ALONE) + "]")
+_FOLDING_TO: dict[str, str] = {}  # a folded character → a regex class of the characters folding to it
+for _char in [chr(c) for c in range(0x80)] + list(_ALONE):
+    _FOLDING_TO[fold(_char)] = _FOLDING_TO.get(fold(_char), "") + re.escape(_char)
+_FOLDING_TO = {k: f"[{v}]" for k, v in _FOLDING_TO.items()}
+
+
+def _term_pattern(text: str, prefix: bool, letter: Callable[[str], str | None] = re.escape) -> str | None:
+    """The regex of a folded term (or phrase): its words apart from other words, separated by
+    anything but word characters; ``letter`` gives each character's pattern (None: no match)."""
+    words: list[str] = []
+    for word in text.split():
+        letters = [letter(ch) for ch in word]
+        if None in letters:
+            return None
+        words.append("".join(letters))  # type: ignore[arg-type]
+    first, *rest = words
+    # Not preceded by a word character: checked after the first word, so the regex engine can look
+    # for that word's letters (a pattern opening with a lookbehind scans much slower).
+    return rf"{first}(?<!\w{first})" + "".join(rf"\W+{t}" for t in rest) + (r"\w*" if prefix else r"(?!\w)")
+
+
+def _spans(text: str, patterns: Iterable[str | None]) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    for text, prefix in terms:
-        first, *rest = (re.escape(t) for t in text.split())
-        # Not preceded by a word character: checked after the first word, so the regex engine can look
-        # for that word's letters (a pattern opening with a lookbehind scans much slower).
-        pattern = rf"{first}(?<!\w{first})" + "".join(rf"\W+{t}" for t in rest) + (r"\w*" if prefix else r"(?!\w)")
-        spans.extend((m.start(), m.end()) for m in re.finditer(pattern, folded))
+    for pattern in patterns:
+        if pattern is not None:
+            spans.extend((m.start(), m.end()) for m in re.finditer(pattern, text))
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:  # overlapping or separated only by spaces: one highlight
-        if merged and (start <= merged[-1][1] or not folded[merged[-1][1] : start].strip()):
+        if merged and (start <= merged[-1][1] or not text[merged[-1][1] : start].strip()):
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
     return merged
 
 
+def _highlight_spans(folded: str, terms: list[tuple[str, bool]]) -> list[tuple[int, int]]:
+    return _spans(folded, (_term_pattern(text, prefix) for text, prefix in terms))
+
+
 def snippet(text: str, terms: list[tuple[str, bool]], *, width: int = 160, mark: tuple[str, str] = ("<mark>", "</mark>")) -> str:
     """A window of the original ``text`` around the first match, matches wrapped in ``mark``."""
     if not text:
         return ""
+    spans, same_length = _matches(text, terms)
+    return _cut(text, same_length, spans, width, mark)
+
+
+def _matches(text: str, terms: list[tuple[str, bool]]) -> tuple[list[tuple[int, int]], bool]:
+    """``_highlight_spans(fold(text), terms)``, and whether the fold kept the length of ``text``.
+
+    Text of ASCII and the characters of ``_ALONE`` (Vietnamese text) is not folded: each folded
+    letter of the patterns matches the characters that fold to it, and a character is a word
+    character, or a space, as its fold is, so the matches and highlights are those of the fold."""
+    if _NOT_ALONE.search(text) is None:
+        return _spans(text, (_term_pattern(term, prefix, _FOLDING_TO.get) for term, prefix in terms)), True
     folded = fold(text)
-    return _cut(text, folded, _highlight_spans(folded, terms), width, mark)
+    return _highlight_spans(folded, terms), len(folded) == len(text)
 
 
-def _cut(text: str, folded: str, spans: list[tuple[int, int]], width: int, mark: tuple[str, str]) -> str:
-    if len(folded) != len(text):  # not NFC (should not happen for stored text): no highlighting
-        return text[:width]
-    if not spans:
-        return text[:width] + ("…" if len(text) > width else "")
-    first = spans[0][0]
+def _window(text: str, first: int, width: int) -> tuple[int, int]:
+    """Where the snippet of ``text`` whose first match starts at ``first`` begins and ends."""
     lo = max(0, first - width // 3)
     if lo:
         space = text.find(" ", lo)
         lo = space + 1 if 0 <= space < first else lo
-    hi = min(len(text), lo + width)
+    return lo, min(len(text), lo + width)
+
+
+def _cut(text: str, same_length: bool, spans: list[tuple[int, int]], width: int, mark: tuple[str, str]) -> str:
+    if not same_length:  # not NFC (should not happen for stored text): no highlighting
+        return text[:width]
+    if not spans:
+        return text[:width] + ("…" if len(text) > width else "")
+    lo, hi = _window(text, spans[0][0], width)
     out, pos = [], lo
     for start, end in spans:
         if start < lo or end > hi:
@@ -362,14 +426,7 @@ def search(
     # "rowid IN" into one FTS lookup per id, which is slow for common words); newest first walks
     # the date index and stops at ``limit``. Titles and bodies are read for the hits alone.
     if order == "date":
-        ids = [
-            r[0]
-            for r in archive.db.execute(
-                f"SELECT a.id FROM articles a WHERE {' AND '.join([*where, f'+a.id IN ({_MATCHING})'])} "
-                "ORDER BY a.date DESC, a.id DESC LIMIT ?",
-                [*params, parsed.fts, limit],
-            )
-        ]
+        ids = _newest(archive, parsed, where, params, limit)
         # Scores of these alone: the rowid range lets FTS5 skip the other matches' entries.
         within = "rowid BETWEEN ? AND ? AND +rowid IN (" + ", ".join("?" for _ in ids) + ")"
         scores = dict(_scores(archive, parsed, within, [min(ids), max(ids), *ids])) if ids else {}
@@ -391,16 +448,78 @@ def search(
     for id_, score in ranked:
         _, url, site_, title, date_, summary, body = rows[id_]
         text = body or summary or title or ""
-        folded = fold(text)
-        spans = _highlight_spans(folded, parsed.terms)
+        spans, same_length = _matches(text, parsed.terms)
         if not spans and title:
-            text, folded = title, fold(title)
-            spans = _highlight_spans(folded, parsed.terms)
-        hits.append(Hit(id_, url, site_, title, date_, _cut(text, folded, spans, 160, mark), -score))
+            text = title
+            spans, same_length = _matches(title, parsed.terms)
+        hits.append(Hit(id_, url, site_, title, date_, _cut(text, same_length, spans, 160, mark), -score))
     return hits
 
 
 _MATCHING = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
+
+# Newest first: how many of the newest articles (that pass the filters) are checked against the
+# index at first, and at most in a later, wider window.
+_WINDOW = 1_000
+_WINDOW_MAX = 20_000
+
+
+def _newest(archive: Archive, parsed: ParsedQuery, where: list[str], params: list[Any], limit: int) -> list[int]:
+    """Ids of the newest ``limit`` matching articles, by (date, id) descending.
+
+    The exact answer is the first ``limit`` matches of a walk of the date index. The plain plan
+    (``_newest_all``) first collects the id of every match, reading the whole index. Articles
+    are numbered as they are archived, so the newest usually lie in a narrow range of ids: then
+    the walk's first ``window`` articles are taken, and the index is asked which of them match,
+    reading only the rowid range they span. When ``limit`` of them match, those are the answer;
+    otherwise the next, wider window is tried. Where the newest articles' ids spread over more
+    than a quarter of the archive (or the windows run out), the plain plan answers."""
+    if limit < 0:  # SQLite's LIMIT -1: all of them
+        return _newest_all(archive, parsed, where, params, limit)
+    if limit == 0:
+        return []
+    condition = " AND ".join(where) or "1"
+    newest = f"SELECT a.id FROM articles a WHERE {condition} ORDER BY a.date DESC, a.id DESC LIMIT ? OFFSET ?"
+    first, last = archive.db.execute("SELECT (SELECT min(id) FROM articles), (SELECT max(id) FROM articles)").fetchone()
+    if first is None:
+        return []
+    found: list[int] = []
+    window, offset = max(_WINDOW, 20 * limit), 0
+    while window <= _WINDOW_MAX:
+        candidates = [r[0] for r in archive.db.execute(newest, [*params, window, offset])]
+        if not candidates:
+            return found
+        low, high = min(candidates), max(candidates)
+        if (high - low + 1) * 4 > last - first + 1:  # spread over the archive: the plain plan is as quick
+            break
+        matched = {
+            r[0]
+            for r in archive.db.execute(
+                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid BETWEEN ? AND ? AND +rowid IN ("
+                + ", ".join("?" for _ in candidates)
+                + ")",
+                [parsed.fts, low, high, *candidates],
+            )
+        }
+        found += [i for i in candidates if i in matched]
+        if len(found) >= limit or len(candidates) < window:
+            return found[:limit]
+        # The window that should hold ``limit`` matches, from the share of these that matched.
+        offset += window
+        window = max(window, offset * limit // max(len(found), 1) * 2 - offset)
+    return _newest_all(archive, parsed, where, params, limit)
+
+
+def _newest_all(archive: Archive, parsed: ParsedQuery, where: list[str], params: list[Any], limit: int) -> list[int]:
+    """The plain plan: the ids of all matches, then the date index walked newest first."""
+    return [
+        r[0]
+        for r in archive.db.execute(
+            f"SELECT a.id FROM articles a WHERE {' AND '.join([*where, f'+a.id IN ({_MATCHING})'])} "
+            "ORDER BY a.date DESC, a.id DESC LIMIT ?",
+            [*params, parsed.fts, limit],
+        )
+    ]
 
 
 def _scores(

@@ -53,6 +53,7 @@ def _fold_char(ch: str) -> str:
 # Latin (with Vietnamese's Latin Extended Additional), Greek and Cyrillic are folded by table.
 _FOLD_TABLE = {cp: _fold_char(chr(cp)) for cp in range(0x41, 0x2000) if _fold_char(chr(cp)) != chr(cp)}
 _MARKS = re.compile("[\u0300-\u036f]+")
+_KEPT = re.compile("([^\x00-\x7f\u0300-\u036f])")  # neither ASCII nor a combining mark
 
 
 def fold(text: str) -> str:
@@ -67,10 +68,16 @@ def fold(text: str) -> str:
     folded = _ascii(decomposed)
     if len(folded) == len(text):
         return folded
-    # Text with other letters or signs (“”, –, Greek): drop only the combining marks. Where
+    # Text with other letters or signs (“”, –, Greek): drop only the combining marks. Where such
+    # characters are few (Vietnamese text with typographic quotes and dashes), the C pass above
+    # drops them from the stretches between them; a regex replacing every mark is slower. Where
     # that would not keep the length either (a character that lower-cases or decomposes into
     # several), the table gives the same fold one character for one.
-    folded = _MARKS.sub("", decomposed)
+    parts = _KEPT.split(decomposed)  # stretches of ASCII and marks, each followed by a kept character
+    if len(parts) <= len(text) // 4:
+        folded = "".join(_ascii(part) if i % 2 == 0 else part for i, part in enumerate(parts))
+    else:
+        folded = _MARKS.sub("", decomposed)
     return folded if len(folded) == len(text) else text.translate(_FOLD_TABLE)
 
 
