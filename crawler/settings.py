@@ -47,6 +47,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Sees a redirect before RedirectMiddleware (600) follows it.
     "crawler.middlewares.RedirectGuardMiddleware": 650,
 }
+# Items are stored synchronously: more than a few in flight per response buy nothing, and Scrapy
+# starts one task per slot for every response (100 by default).
+CONCURRENT_ITEMS = 8
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }
