@@ -23,7 +23,7 @@ def _junk(name: str, extra: frozenset[str]) -> bool:
 
 
 # Remembered: a portal's menus, footers and related lists repeat the same links on every page.
-@lru_cache(maxsize=1 << 15)
+@lru_cache(maxsize=1 << 12)
 def canonicalize(url: str, drop_params: frozenset[str] = frozenset()) -> str:
     """Lower-case scheme and host, no default port, no fragment, no session or tracking
     parameters (nor ``drop_params``), the other parameters sorted:
@@ -60,6 +60,6 @@ def _port(parts: SplitResult, url: str) -> int | None:
         raise ValueError(f"not a usable URL: {url!r}") from None
 
 
-@lru_cache(maxsize=1 << 15)
+@lru_cache(maxsize=1 << 12)
 def host_of(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().rstrip(".")
