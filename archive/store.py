@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,19 +36,30 @@ _REPLACE = (
     ("\u00d0", "D"),
     *((p, " ") for p in "\u201c\u201d\u2018\u2019\u2013\u2014\u2026\u2022"),
 )
+# Characters that the index's tokenizer (unicode61, remove_diacritics 2) reads as it reads their
+# fold: ASCII, the rest of Latin-1 but ð/Ð, the Vietnamese letters, and the punctuation above (a
+# test checks each against the tokenizer). Text of these alone is given to it as it is, đ/Đ as d/D.
+TOKENIZER_FOLDS = (
+    "\x00-\x7f\u00a0-\u00cf\u00d1-\u00ef\u00f1-\u00ff\u0102\u0103\u0110\u0111\u0128\u0129"
+    "\u0168\u0169\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026"
+)
+_FOLDED_ELSEWHERE = re.compile(f"[^{TOKENIZER_FOLDS}]")
 
 
 def indexed(text: str | None) -> str:
-    """What the search index is given for ``text``: the words of ``fold(text)`` as the FTS5
-    tokenizer reads them (it lower-cases, and splits at punctuation, both alike).
+    """What the search index is given for ``text``: text whose words, as the FTS5 tokenizer reads
+    them (it lower-cases, drops diacritics and splits at punctuation), are the words of
+    ``fold(text)``.
 
-    Where every character is Latin-1 or a letter that decomposes into one (Vietnamese, most
-    Latin text), dropping the diacritics of the decomposed text is that fold, done by fast C
-    passes, and mostly ASCII, which is also quicker to index; anything else (NFD input, other
-    scripts) is folded by ``fold``.
+    Vietnamese text (the characters of ``TOKENIZER_FOLDS``) goes as it is, but for đ, which the
+    tokenizer keeps; other text where every character is Latin-1 or a letter that decomposes into
+    one has its diacritics dropped by fast C passes; anything else (NFD input, other scripts) is
+    folded by ``fold``.
     """
     if not text or text.isascii():
         return text or ""
+    if _FOLDED_ELSEWHERE.search(text) is None:
+        return text.replace("\u0111", "d").replace("\u0110", "D")
     plain = text
     for char, replacement in _REPLACE:
         if char in plain:
@@ -399,7 +411,8 @@ class Archive:
         )
 
     def _add_article(self, record: Record, capture: Capture, run_id: int | None) -> WriteResult:
-        digest = record.content_hash()
+        data = record.to_dict()
+        digest = record.content_hash(data)
         row = self.db.execute("SELECT id, content_hash, versions FROM articles WHERE url = ?", [record.url]).fetchone()
         source = record.source
         fields = {
@@ -465,7 +478,7 @@ class Archive:
                 run_id,
                 capture.fetched_url,
                 capture.http_status,
-                json.dumps(record.to_dict(), ensure_ascii=False),
+                json.dumps(data, ensure_ascii=False),
                 capture.warc_file,
                 capture.warc_offset,
                 capture.warc_record_id,

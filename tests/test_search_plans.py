@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from archive import search as search_module
 from archive.search import Filters, search
-from archive.store import Archive, Batch, Capture
+from archive.store import TOKENIZER_FOLDS, Archive, Batch, Capture, indexed
 from crawler.extract import Record
 from crawler.extract.text import _FOLD_TABLE, _MARKS, _decompose, fold, nfc
 
@@ -156,3 +157,33 @@ def test_highlights_found_in_the_text_are_those_of_its_fold() -> None:
             assert _cut(text, same_length, spans, width, ("[", "]")) == expected, (text, parsed.terms, width)
     assert _matches("Đà Nẵng", parse_query("da nang").terms) == ([(0, 7)], True)
     assert _matches("Ελλάδα", parse_query("ελλαδα").terms) == ([(0, 6)], True)  # folded: Greek is not in _ALONE
+
+
+def _index_words(conn: sqlite3.Connection, text: str) -> list[str]:
+    """The words the archive's FTS5 tokenizer reads in ``text``, in order."""
+    conn.execute("DELETE FROM t")
+    conn.execute("INSERT INTO t (rowid, x) VALUES (1, ?)", [text])
+    return [row[0] for row in conn.execute("SELECT term FROM v ORDER BY offset")]
+
+
+def test_the_index_is_given_text_whose_words_are_those_of_the_fold() -> None:
+    """``indexed`` gives Vietnamese text to the tokenizer nearly as it is (only đ changed), other
+    text folded: either way the index holds the words of ``fold(text)``, which is what a query is
+    folded to. Checked against SQLite's tokenizer itself, for every character it is trusted with."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'unicode61 remove_diacritics 2')")
+    conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+    trusted = [c for c in map(chr, range(0x2100)) if re.fullmatch(f"[{TOKENIZER_FOLDS}]", c)]
+    assert {"đ", "Đ", "ầ", "Ễ", "ự", "Ư", "ơ", "ĩ", "“", "–", "…", "é", "ß"} <= set(trusted)
+    assert not {"ð", "Ð", "Ά", "ǡ", "\u0301"} & set(trusted)
+    for c in trusted:
+        text = f"x{c}y {c} z{c}"
+        assert indexed(text) == text.replace("đ", "d").replace("Đ", "D")
+        assert _index_words(conn, indexed(text)) == _index_words(conn, fold(text)), repr(c)
+    rng = random.Random(5)
+    alphabet = [*trusted[:: max(1, len(trusted) // 300)], "đ", "ư", "Ð", "ð", "Ά", "ǡ", "\u0301", "Σ", "中", "İ", "ﬁ"]
+    for _ in range(3_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert _index_words(conn, indexed(text)) == _index_words(conn, fold(text)), repr(text)
+    page = "Thừa Thiên Huế “dẫn đầu” – ĐÀ NẴNG, Đắk Lắk… ư ơ Ð ð Ελλάδα " * 20
+    assert _index_words(conn, indexed(page)) == _index_words(conn, fold(page))

@@ -10,7 +10,7 @@ A photo credit ("(Ảnh: Thanh Vân)") is not a source.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from .text import alternation, fold
 from .vocabulary import NOT_UNITS, PHOTO_CREDIT_LABELS, SOURCE_LABELS, UNIT_WORDS, WEEKDAYS
@@ -23,7 +23,7 @@ class Source:
     author: str | None
 
     def to_dict(self) -> dict[str, str | None]:
-        return asdict(self)
+        return {"text": self.text, "publisher": self.publisher, "author": self.author}
 
 
 _LABEL = re.compile(rf"^(?P<label>{alternation(SOURCE_LABELS)})\s{{0,3}}(?::\s{{0,3}}|\s)")

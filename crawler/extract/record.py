@@ -85,10 +85,11 @@ class Record:
             warnings=list(data.get("warnings", [])),
         )
 
-    def content_hash(self) -> str:
+    def content_hash(self, data: dict[str, Any] | None = None) -> str:
         """Digest of what the article says (not of counters that change on every visit):
-        equal hashes mean an unchanged article, a new hash means a new version."""
-        content = self.to_dict()
+        equal hashes mean an unchanged article, a new hash means a new version. ``data`` is
+        this record's ``to_dict()`` where the caller has it already."""
+        content = dict(data if data is not None else self.to_dict())
         for volatile in ("views", "visitor_stats", "warnings", "family"):
             content.pop(volatile)
         blob = json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")
