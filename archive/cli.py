@@ -394,7 +394,8 @@ def _filters(
     type=click.Choice(["table", "json", "jsonl", "csv"]),
     default="table",
     show_default=True,
-    help="Output format; json, jsonl and csv carry id, date, site, title, url, snippet (matches in <mark>), score.",
+    help="Output format; json, jsonl and csv carry id, date, site, title, url, snippet (matches in <mark>), "
+    "score (bm25, higher is better; empty with --sort date).",
 )
 def search(
     query: str,

@@ -154,7 +154,7 @@ class Hit:
     title: str | None
     date: str | None
     snippet: str
-    score: float
+    score: float | None  # bm25, higher is better; None newest first (as a search engine sorting by a field gives)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -164,7 +164,7 @@ class Hit:
             "title": self.title,
             "date": self.date,
             "snippet": self.snippet,
-            "score": round(self.score, 4),
+            "score": None if self.score is None else round(self.score, 4),
         }
 
 
@@ -425,15 +425,14 @@ def search(
     # (date) index into a set of ids that the FTS scan checks ("+" keeps SQLite from turning
     # "rowid IN" into one FTS lookup per id, which is slow for common words); newest first walks
     # the date index and stops at ``limit``. Titles and bodies are read for the hits alone.
+    # Newest first there are no scores: bm25 weighs a term by how many articles hold it, which
+    # FTS5 counts by reading every match of the query, most of the time of such a search.
+    ranked: list[tuple[int, float | None]]
     if order == "date":
-        ids = _newest(archive, parsed, where, params, limit)
-        # Scores of these alone: the rowid range lets FTS5 skip the other matches' entries.
-        within = "rowid BETWEEN ? AND ? AND +rowid IN (" + ", ".join("?" for _ in ids) + ")"
-        scores = dict(_scores(archive, parsed, within, [min(ids), max(ids), *ids])) if ids else {}
-        ranked = [(i, scores.get(i, 0.0)) for i in ids]
+        ranked = [(i, None) for i in _newest(archive, parsed, where, params, limit)]
     else:
         subset = f"+rowid IN (SELECT a.id FROM articles a WHERE {' AND '.join(where)})" if where else ""
-        ranked = _scores(archive, parsed, subset, params, limit)
+        ranked = [(i, -score) for i, score in _scores(archive, parsed, subset, params, limit)]
     if not ranked:
         return []
     ids = [r[0] for r in ranked]
@@ -452,7 +451,7 @@ def search(
         if not spans and title:
             text = title
             spans, same_length = _matches(title, parsed.terms)
-        hits.append(Hit(id_, url, site_, title, date_, _cut(text, same_length, spans, 160, mark), -score))
+        hits.append(Hit(id_, url, site_, title, date_, _cut(text, same_length, spans, 160, mark), score))
     return hits
 
 

@@ -107,6 +107,13 @@ def test_search_output_formats(research_archive: Path) -> None:
     assert table.code == 0 and re.search(r"2 of \d+ result\(s\) \(--limit \d+ shows all\)", table.out), table.out
     dated = _search(research_archive, "hue", "--sort", "date")
     assert [h["date"] for h in dated] == sorted((h["date"] for h in dated), reverse=True)
+    # Scores rank by relevance (best first); newest first there are none, in JSON or CSV.
+    ranked = _search(research_archive, "hue")
+    assert len(ranked) > 1 and all(isinstance(h["score"], float) for h in ranked)
+    assert [h["score"] for h in ranked] == sorted((h["score"] for h in ranked), reverse=True)
+    assert dated and all(h["score"] is None for h in dated)
+    by_date = list(csv.DictReader(io.StringIO(run_cli("search", "hue", "--db", db, "--format", "csv", "--sort", "date").out)))
+    assert by_date and {r["score"] for r in by_date} == {""}
 
 
 @pytest.mark.parametrize(
