@@ -85,6 +85,7 @@ class PortalSpider(scrapy.Spider):
     session: CrawlSession
     analyser: Analyser
     attachment_maxsize: int = 25 * 1024 * 1024
+    depth_limit: int = 0
 
     def __init__(
         self,
@@ -98,6 +99,10 @@ class PortalSpider(scrapy.Spider):
     ):
         super().__init__(**kwargs)
         self.job_id = _job
+        # Pages this crawl has asked for: a link seen again (menus, related lists, pagination on
+        # every page) makes no second request for Scrapy's duplicate filter to drop, nor a second
+        # frontier mark.
+        self.requested: set[str] = set()
         if not site:
             raise SiteError("the portal spider needs a site: -a site=DOMAIN_OR_URL")
         self.site_id, starts, self.profile = resolve_site(site)
@@ -143,6 +148,7 @@ class PortalSpider(scrapy.Spider):
             job_id=spider.job_id,
         )
         spider.attachment_maxsize = settings.getint("ATTACHMENT_MAXSIZE", 25 * 1024 * 1024)
+        spider.depth_limit = settings.getint("DEPTH_LIMIT")
         processes = settings.get("EXTRACT_PROCESSES")
         spider.analyser = Analyser.shared(None if processes is None else int(processes))
         return spider
@@ -165,6 +171,7 @@ class PortalSpider(scrapy.Spider):
         return self.profile.drop_params if self.profile else frozenset()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.requested.update(url for url, _, _ in self.session.seeds)
         for url, kind, depth in self.session.seeds:
             if kind == "attachment":  # left pending by an interrupted run: fetched for its article
                 origin = self.session.archive.attachment_origin(url)
@@ -275,14 +282,17 @@ class PortalSpider(scrapy.Spider):
         self.session.counts.article_links += len(articles)
         # A listing page holding only archived articles: the rest of its pagination is older.
         stop_paging = self.mode != "full" and bool(articles) and all(self.session.is_known(u) for u in articles)
+        within_depth = not self.depth_limit or depth + 1 <= self.depth_limit
         for url, kind in found.items():
-            if self.session.is_done(url):
+            if url in self.requested or self.session.is_done(url):
                 continue
             if kind == "article" and self.mode == "incremental" and self.session.is_known(url):
                 continue
             if stop_paging and kind == "listing" and is_pagination(url, page.profile):
                 continue
-            priority = {"listing": 5, "article": 1}.get(kind, 0)
+            priority = {"article": 5, "listing": 1}.get(kind, 0)
+            if within_depth:  # (beyond it, Scrapy drops the request: the URL may still come nearer)
+                self.requested.add(url)
             yield self._request(url, kind, depth + 1, priority)
 
     # -- attachments ----------------------------------------------------------------------

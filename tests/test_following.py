@@ -1,0 +1,69 @@
+"""How the portal spider follows the links of the pages it reads, on saved pages of a portal:
+every URL asked for once per crawl however many pages link to it, articles before more listings,
+and the depth limit leaving a URL free to be asked for from nearer the start."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.extract import Page
+from crawler.offload import analyse_links
+from crawler.session import CrawlSession
+from crawler.spiders.portal import PortalSpider
+
+HOST = "sdl.thuathienhue.gov.vn"
+SITE = Path(__file__).parent / "fixtures" / "sites" / HOST
+
+
+def _page(route: str, hosts: list[str]) -> tuple[Page, dict[str, str]]:
+    file = json.loads((SITE / "routes.json").read_text(encoding="utf-8"))[route]
+    body = (SITE / "pages" / (file if isinstance(file, str) else file["file"])).read_bytes()
+    return analyse_links(body, f"http://{HOST}{route}", "hue_subsite", "text/html; charset=utf-8", hosts)
+
+
+def _collect(requests: AsyncIterator[Any]) -> list[Any]:
+    async def take() -> list[Any]:
+        return [request async for request in requests]
+
+    return asyncio.run(take())
+
+
+@pytest.fixture
+def spider(tmp_path: Path) -> Iterator[PortalSpider]:
+    spider = PortalSpider(site=f"http://{HOST}/")
+    spider.session = CrawlSession(str(tmp_path / "archive.sqlite"), spider.site_id, spider.start_urls)
+    yield spider
+    spider.session.close("finished")
+
+
+def test_each_url_is_asked_for_once_and_articles_come_first(spider: PortalSpider) -> None:
+    pages = [_page(route, spider.allowed_domains) for route in ("/", "/?cn=121&gd=4", "/?cn=121&gd=4&p=2", "/?cn=122&gd=4")]
+    linked = [url for _, found in pages for url in found]
+    assert len(linked) > len(set(linked)) + 20, "the saved pages share their menus and related lists"
+
+    seeds = [request.url for request in _collect(spider.start())]
+    asked = [request for page, found in pages for request in spider._follow(page, found, 0)]
+    urls = [request.url for request in asked]
+    assert len(urls) == len(set(urls)), "a URL was asked for twice"
+    assert set(urls) == set(linked) - set(seeds), "every link but the start page (a seed) is asked for"
+
+    kinds = {request.meta["kind"]: request.priority for request in asked}
+    assert {"article", "listing"} <= set(kinds)
+    assert kinds["article"] > kinds["listing"], "articles are fetched before further listings"
+    assert spider.requested == {*seeds, *urls}
+
+
+def test_a_url_beyond_the_depth_limit_is_asked_for_again_from_nearer(spider: PortalSpider) -> None:
+    spider.depth_limit = 2
+    page, found = _page("/?cn=121&gd=4", spider.allowed_domains)
+    beyond = list(spider._follow(page, found, 2))  # depth 3: Scrapy drops these
+    assert beyond and all(r.meta["depth"] == 3 for r in beyond)
+    near = list(spider._follow(page, found, 1))
+    assert sorted(r.url for r in near) == sorted(r.url for r in beyond)
+    assert list(spider._follow(page, found, 0)) == [], "already asked for from depth 1"
