@@ -50,6 +50,10 @@ DOWNLOADER_MIDDLEWARES = {
 # Items are stored synchronously: more than a few in flight per response buy nothing, and Scrapy
 # starts one task per slot for every response (100 by default).
 CONCURRENT_ITEMS = 8
+# Responses waiting for extraction, per crawl, in bytes (Scrapy's default: 5 MB). A crawl of many
+# sites at once holds this much for each while the extraction workers catch up; a few hundred
+# kilobytes keep them busy.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }
