@@ -6,6 +6,7 @@ Scrapy's reactor starts once per process, so all the crawls of one call run toge
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,13 +88,23 @@ def check_targets(targets: list[CrawlTarget], db_path: str | None = None) -> Non
 def run_crawls(targets: list[CrawlTarget], db_path: str, **kwargs: Any) -> list[int]:
     """Crawl every target into the archive at ``db_path``; return their crawl run ids."""
     check_targets(targets, db_path)
-    process = CrawlerProcess(build_settings(db_path, **kwargs))
+    settings = build_settings(db_path, **kwargs)
+    process = CrawlerProcess(settings)
+    # Scrapy filters by level at its log handler, after each record is made: the engine's and the
+    # scraper's debug lines ("Crawled", "Scraped from" with the whole item) cost a record per page
+    # and per item even when nothing shows them.
+    scrapy_logger = logging.getLogger("scrapy")
+    level = scrapy_logger.level
+    scrapy_logger.setLevel(settings.get("LOG_LEVEL"))
     crawlers = []
     for target in targets:
         crawler = process.create_crawler(PortalSpider)
         process.crawl(crawler, site=target.site, start_url=target.start_url, mode=target.mode, resume=target.resume)
         crawlers.append(crawler)
-    process.start()
+    try:
+        process.start()
+    finally:
+        scrapy_logger.setLevel(level)
     sessions = [c.spider.session for c in crawlers if c.spider is not None and hasattr(c.spider, "session")]
     failures = [s.storage_error for s in sessions if s.storage_error]
     if failures:
