@@ -33,9 +33,9 @@ if str(ROOT) not in sys.path:  # run as a script: benchmarks/ is sys.path[0], no
     sys.path.insert(0, str(ROOT))
 
 from archive.search import search  # noqa: E402
-from archive.store import Archive  # noqa: E402
+from archive.store import Archive, Capture, indexed  # noqa: E402
 from benchmarks.synthetic import FAMILIES, FIRST_DAY, LAST_DAY, SITES, Portal, PortalServer, ServerStats, records, search_queries  # noqa: E402
-from crawler.extract import extract  # noqa: E402
+from crawler.extract import Record, extract  # noqa: E402
 from crawler.sample_portal import DEFAULT_SITES_DIR  # noqa: E402
 
 
@@ -332,6 +332,34 @@ def replicate(path: Path, factor: int) -> None:
     conn.close()
 
 
+def fts5_alone(archive_path: Path, rows: list[tuple[Record, Capture]], workdir: Path) -> float:
+    """Rows/s of SQLite's FTS5 alone on the same records: the archive's own index table (its
+    definition read from the archive), given the text ``add_articles`` gives it (prepared before
+    the clock starts), in the same batches, in a fresh file with the archive's pragmas, through
+    ``executemany``. What the index costs before anything else an ingest does."""
+    conn = sqlite3.connect(archive_path)
+    ddl = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").fetchone()[0]
+    conn.close()
+    path = workdir / "fts5-alone.sqlite"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute(ddl)
+    prepared = [(i, indexed(r.title), indexed(r.summary), indexed(r.body)) for i, (r, _) in enumerate(rows, start=1)]
+    t = time.perf_counter()
+    for start in range(0, len(prepared), INGEST_BATCH):
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany(
+            "INSERT INTO articles_fts (rowid, title, summary, body) VALUES (?, ?, ?, ?)", prepared[start : start + INGEST_BATCH]
+        )
+        db.execute("COMMIT")
+    rate = len(prepared) / (time.perf_counter() - t)
+    db.close()
+    for file in workdir.glob("fts5-alone.sqlite*"):
+        file.unlink()
+    return rate
+
+
 def time_search(archive: Archive, queries: list[str], order: str, repeats: int) -> list[float]:
     search(archive, queries[0], order=order)  # warm-up: compiled patterns, the statement cache
     times = []
@@ -386,6 +414,15 @@ def bench_archive(plan: Plan, workdir: Path, table: Table) -> dict[str, float]:
         if stored == plan.ingested:
             result["ingest_rows_s"] = stored / ingest_s
             table.add("ingest_rows_s", f"{result['ingest_rows_s']:,.0f}", "target >= 5,000", f"all {stored:,} rows ingested")
+            sample = list(records(plan.ingested, spread=plan.archive_sizes[-1]))
+            alone = fts5_alone(path, sample, workdir)
+            table.add(
+                "FTS5 index alone, rows/s",
+                f"{alone:,.0f}",
+                f"ingest is {result['ingest_rows_s'] / alone:.2f}x of it",
+                f"baseline: the same {len(sample):,} records into the archive's FTS5 table alone, raw sqlite3, "
+                f"batches of {INGEST_BATCH}",
+            )
     archive.close()
     headline = HEADLINE_SEARCH_SIZE if HEADLINE_SEARCH_SIZE in plan.archive_sizes else plan.archive_sizes[-1]
     result["search_p95_ms"] = result[f"p95_{headline}_date"]
