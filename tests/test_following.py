@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from crawler.extract import Page
+from archive.store import Capture
+from crawler.extract import Page, extract
 from crawler.offload import analyse_links
 from crawler.session import CrawlSession
 from crawler.spiders.portal import PortalSpider
@@ -67,3 +69,23 @@ def test_a_url_beyond_the_depth_limit_is_asked_for_again_from_nearer(spider: Por
     near = list(spider._follow(page, found, 1))
     assert sorted(r.url for r in near) == sorted(r.url for r in beyond)
     assert list(spider._follow(page, found, 0)) == [], "already asked for from depth 1"
+
+
+def test_paging_stops_at_articles_archived_before_the_crawl_only(spider: PortalSpider) -> None:
+    page, found = _page("/?cn=121&gd=4", spider.allowed_domains)
+    articles = [u for u, k in found.items() if k == "article"]
+    pager = [u for u, k in found.items() if k == "listing" and "p=" in u]
+    assert articles and pager
+    # Every article of the listing fetched by this crawl already (through related lists): the
+    # listing's next pages may still hold articles never archived, so they are asked for.
+    record = extract((SITE / "pages" / "article-4335.html").read_bytes(), articles[0])
+    for url in articles:
+        spider.session.add_article(replace(record, url=url), Capture("2026-11-27T08:00:00+07:00", url))
+    asked = {r.url for r in spider._follow(page, found, 1)}
+    assert set(pager) <= asked
+
+    # The same listing when its articles were archived before the crawl: its older pages are not.
+    spider.session.known_before = frozenset(articles)
+    spider.requested.clear()
+    asked = {r.url for r in spider._follow(page, found, 1)}
+    assert not set(pager) & asked

@@ -280,8 +280,10 @@ class PortalSpider(scrapy.Spider):
             found = {u: "article" if self.session.is_known(u) else k for u, k in found.items()}
         articles = [u for u, k in found.items() if k == "article"]
         self.session.counts.article_links += len(articles)
-        # A listing page holding only archived articles: the rest of its pagination is older.
-        stop_paging = self.mode != "full" and bool(articles) and all(self.session.is_known(u) for u in articles)
+        # A listing page holding only articles archived before this crawl: the rest of its
+        # pagination is older. (Articles this crawl fetched through other links do not count.)
+        archived = self.session.known_before
+        stop_paging = self.mode != "full" and bool(articles) and all(u in archived for u in articles)
         within_depth = not self.depth_limit or depth + 1 <= self.depth_limit
         for url, kind in found.items():
             if url in self.requested or self.session.is_done(url):
