@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Set up portal-archive in a local virtualenv (.venv) and run it.
 
-    python3 bootstrap.py demo      # install, then `portal-archive demo`
+    python3 bootstrap.py demo      # install what the command needs, then `portal-archive demo`
     python3 bootstrap.py test      # install with test dependencies, then the whole test suite
                                    # (and, when root, Debian's chromium, chromium-driver and
                                    # redis-server, which the tests drive or start on 127.0.0.1)
-    python3 bootstrap.py run ARGS  # install, then `portal-archive ARGS`
+    python3 bootstrap.py run ARGS  # install what the command needs, then `portal-archive ARGS`
 
 Needs only Python 3.11+ with venv and pip. The install is redone only when pyproject.toml
-changes. Extra arguments go to the command (`bootstrap.py test -k golden`).
+changes (or when the tests need extras the last install lacked). Extra arguments go to the
+command (`bootstrap.py test -k golden`).
 """
 
 from __future__ import annotations
@@ -33,14 +34,15 @@ def ensure_installed(extras: str) -> None:
     if not PYTHON.exists():
         print(f"creating virtualenv {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    stamp = VENV / ".portal-archive-installed"
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
-    if stamp.exists() and stamp.read_text() == wanted:
-        return
+    stamp = VENV / ".portal-archive-installed"  # "<hash of pyproject.toml> <extras installed>"
+    project = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    installed = stamp.read_text().split(" ", 1) if stamp.exists() else []
+    if installed[:1] == [project] and (not extras or installed[1:] == [extras]):
+        return  # up to date: the command's dependencies are in every install, extras or not
     print(f"installing portal-archive{extras} into {VENV}", flush=True)
     subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
     subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f".{extras}"], check=True, cwd=ROOT)
-    stamp.write_text(wanted)
+    stamp.write_text(f"{project} {extras}")
 
 
 # Programs the tests start on 127.0.0.1 or drive, by the Debian package that provides them:
@@ -77,7 +79,7 @@ def main(argv: list[str]) -> int:
         ensure_installed("[test]")
         ensure_system_packages()
         return subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
-    ensure_installed("[test]")
+    ensure_installed("")
     args = ["demo", *rest] if command == "demo" else rest
     return subprocess.call([str(BIN / "portal-archive"), *args])
 

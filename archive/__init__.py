@@ -1,9 +1,12 @@
-"""The SQLite archive of portal-archive: schema and migrations, storage, search and the CLI.
+"""The SQLite archive of portal-archive: schema and migrations, storage, search, history, WARC
+files, exports, reports and the browser (Datasette).
 
-A library first (``Archive``, ``search``), with the ``portal-archive`` command as a thin layer
-on top. It never imports Scrapy; the crawler hands it records through its pipeline.
+The storage layer: it imports the pure core (``portals``) and never the crawler nor the
+command; importing it loads no Scrapy, Twisted or lxml. A library first (``Archive``,
+``search``); the ``portal-archive`` command (``portal_archive``) is a thin layer on top, and
+the crawler hands it what it fetched through its pipeline.
 """
 
-from .store import Archive, ArchiveError, Capture, WriteResult
+from .store import Archive, ArchiveError, Batch, WriteResult
 
-__all__ = ["Archive", "ArchiveError", "Capture", "WriteResult"]
+__all__ = ["Archive", "ArchiveError", "Batch", "WriteResult"]

@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from crawler.urls import canonicalize
+from portals.registry import site_places
+from portals.urls import canonicalize
 
-from .search import site_places
 from .store import Archive
 
 # What a version is made of (the fields of the content hash): a change in any of them is a version.

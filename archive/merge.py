@@ -16,9 +16,11 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawler.extract.record import Record
+from portals.items import AttachmentRow, Provenance, VisitorObservation
+from portals.record import VISITOR_KEYS, Record
 
-from .store import Archive, AttachmentRow, Batch, Capture, VisitorObservation, WriteResult
+from .store import Archive, Batch, WriteResult
+from .warc import default_warc_dir
 
 
 class MergeError(RuntimeError):
@@ -37,7 +39,7 @@ def merge(main: Archive, shard_path: Path, *, warc_dir: Path, shard_warc_dir: Pa
     if Path(shard_path).stat().st_size == 0:  # a worker stopped before it stored anything
         return MergeReport()
     shard = Archive(shard_path, readonly=True)
-    shard_warcs = shard_warc_dir or Path(shard_path).resolve().parent / "warc"
+    shard_warcs = shard_warc_dir or default_warc_dir(shard_path)
     report = MergeReport()
     try:
         if shard.archive_id() == main.archive_id():
@@ -86,7 +88,7 @@ def _batch(shard: Archive, run_id: int) -> Batch:
         batch.articles.append(
             (
                 Record.from_dict(json.loads(row["record"])),
-                Capture(
+                Provenance(
                     row["fetched_at"],
                     row["fetched_url"],
                     row["http_status"],
@@ -122,8 +124,7 @@ def _batch(shard: Archive, run_id: int) -> Batch:
                 row["warc_record_id"],
             )
         )
-    keys = ("total", "online", "today", "yesterday", "this_week", "last_week", "this_month", "last_month", "this_year")
     for row in shard.db.query("SELECT * FROM visitor_stats WHERE crawl_run_id = ?", [run_id]):
-        stats = {k: row[k] for k in keys if row[k] is not None}
+        stats = {k: row[k] for k in VISITOR_KEYS if row[k] is not None}
         batch.visitors.append(VisitorObservation(row["site"], stats, row["observed_at"], row["url"]))
     return batch

@@ -15,8 +15,10 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+from portals.registry import site_places
+
 from .schema import now
-from .search import Filters, site_places
+from .search import Filters
 from .store import Archive
 
 WIDTH, HEIGHT = 720, 180

@@ -2,12 +2,12 @@
 that search, export and the report share.
 
 A query is read as a researcher types it — words, "phrases", AND / OR / NOT, prefix* terms,
-parentheses — folded the same way as the indexed text (``crawler.extract.text.fold``), and
+parentheses — folded the same way as the indexed text (``portals.folding``), and
 rewritten as an FTS5 query in which every term is quoted, so no input can inject FTS5 syntax.
 Snippets are cut from the original text: folding keeps offsets, so a match found in the folded
 copy highlights the same characters with their diacritics.
 
-Provinces are resolved against the portal registry (``crawler/registry.csv``) in Python, not
+Provinces are resolved against the portal registry (``portals/registry.csv``) in Python, not
 against the archive's ``sites`` table: the registry is the one current list of names (the 2025
 mergers renamed most provinces), and an archive opened read-only, copied from elsewhere or
 written by a bare ``scrapy crawl`` may hold an older copy of it, or none.
@@ -16,15 +16,14 @@ written by a bare ``scrapy crawl`` may hold an older copy of it, or none.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from crawler.extract.text import _MARKS, _decompose, fold, nfc
-from crawler.registry import load_registry
-from crawler.urls import site_of
+from portals.folding import FOLDING_TO, NOT_FOLDS_ALONE, fold
+from portals.registry import UnknownProvince, sites_in_provinces
+from portals.urls import site_id
 
 from .store import Archive
 
@@ -39,45 +38,6 @@ class QueryError(ValueError):
 
 class FilterError(ValueError):
     """A filter that names nothing known (a province not in the registry, a bad date)."""
-
-
-# "Tỉnh Thừa Thiên Huế", "TP. Đà Nẵng", "thành phố Huế": the administrative word is optional.
-_PROVINCE_PREFIX = re.compile(r"^(?:tinh|thanh pho|tp\.?)\s+")
-
-
-def province_key(name: str) -> str:
-    """A province name as compared: folded, single-spaced, without "tỉnh" / "thành phố" / "TP."."""
-    return _PROVINCE_PREFIX.sub("", " ".join(fold(name).split()))
-
-
-def sites_in_provinces(names: Iterable[str]) -> set[str]:
-    """Domains of the registered portals in these provinces, by current or pre-2025 name."""
-    domains: set[str] = set()
-    for name in names:
-        key = province_key(name)
-        found = {
-            d
-            for d, s in load_registry().items()
-            if key and key in (province_key(s.province), province_key(s.province_before_2025))
-        }
-        if not found:
-            raise FilterError(f"no province {name!r} in the registry (`portal-archive sites` lists the portals)")
-        domains |= found
-    return domains
-
-
-def site_places() -> dict[str, dict[str, str]]:
-    """domain → name, province, province_before_2025 of every registered portal."""
-    return {
-        d: {"name": s.name, "province": s.province, "province_before_2025": s.province_before_2025}
-        for d, s in load_registry().items()
-    }
-
-
-def normalize_site(value: str) -> str:
-    """A site id from what a user types: a domain (``www.`` optional) or any URL on the site."""
-    value = value.strip()
-    return site_of(value) if "://" in value else value.lower().removeprefix("www.").rstrip("/")
 
 
 def _as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -108,7 +68,7 @@ class Filters:
         since: str | None = None,
         until: str | None = None,
     ) -> Filters:
-        sites = tuple(normalize_site(s) for s in _as_tuple(site))
+        sites = tuple(site_id(s) for s in _as_tuple(site))
         return cls(sites, _as_tuple(province), _as_tuple(family), since, until)
 
     def conditions(self, alias: str = "a", date_column: str = "date") -> tuple[list[str], list[Any]]:
@@ -119,7 +79,10 @@ class Filters:
         params: list[Any] = []
         sites = set(self.sites)
         if self.provinces:
-            in_provinces = sites_in_provinces(self.provinces)
+            try:
+                in_provinces = sites_in_provinces(self.provinces)
+            except UnknownProvince as exc:
+                raise FilterError(str(exc)) from None
             sites = (sites & in_provinces) if sites else in_provinces
             if not sites:
                 return ["0"], []
@@ -292,37 +255,6 @@ def _phrase_first(run: list[str], kinds: list[str]) -> str:
     return " AND ".join(pieces)
 
 
-_WORD_CHAR = re.compile(r"\w")
-
-
-def _folds_alone(char: str) -> bool:
-    """Whether ``char`` folds to one character whatever stands around it (a starter: no combining
-    mark, nothing composes with it; lower-cased alone, not Σ; all its marks dropped by fold),
-    and is a word character, or a space, exactly when its fold is."""
-    folded = _MARKS.sub("", _decompose(nfc(char)))
-    return (
-        len(folded) == 1
-        and unicodedata.combining(char) == 0
-        and unicodedata.is_normalized("NFC", char)
-        and len(char.lower()) == 1
-        and char != "\u03a3"
-        and fold(char) == folded
-        and bool(_WORD_CHAR.match(char)) == bool(_WORD_CHAR.match(folded))
-        and char.isspace() == folded.isspace()
-    )
-
-
-# Latin (Vietnamese included) and punctuation that fold character by character: in text made of
-# these and ASCII, ``fold(text)[i] == fold(text[i])``, so a pattern that matches each folded
-# letter by the characters that fold to it finds the matches of the fold in the text itself.
-_ALONE = "".join(chr(c) for c in (*range(0x80, 0x250), *range(0x1E00, 0x1F00), *range(0x2000, 0x2070)) if _folds_alone(chr(c)))
-_NOT_ALONE = re.compile("[^\\x00-\\x7f" + "".join(f"\\u{ord(c):04x}" for c in _ALONE) + "]")
-_FOLDING_TO: dict[str, str] = {}  # a folded character → a regex class of the characters folding to it
-for _char in [chr(c) for c in range(0x80)] + list(_ALONE):
-    _FOLDING_TO[fold(_char)] = _FOLDING_TO.get(fold(_char), "") + re.escape(_char)
-_FOLDING_TO = {k: f"[{v}]" for k, v in _FOLDING_TO.items()}
-
-
 def _term_pattern(text: str, prefix: bool, letter: Callable[[str], str | None] = re.escape) -> str | None:
     """The regex of a folded term (or phrase): its words apart from other words, separated by
     anything but word characters; ``letter`` gives each character's pattern (None: no match)."""
@@ -368,11 +300,11 @@ def snippet(text: str, terms: list[tuple[str, bool]], *, width: int = 160, mark:
 def _matches(text: str, terms: list[tuple[str, bool]]) -> tuple[list[tuple[int, int]], bool]:
     """``_highlight_spans(fold(text), terms)``, and whether the fold kept the length of ``text``.
 
-    Text of ASCII and the characters of ``_ALONE`` (Vietnamese text) is not folded: each folded
+    Text of ASCII and the characters of ``FOLDS_ALONE`` (Vietnamese text) is not folded: each folded
     letter of the patterns matches the characters that fold to it, and a character is a word
     character, or a space, as its fold is, so the matches and highlights are those of the fold."""
-    if _NOT_ALONE.search(text) is None:
-        return _spans(text, (_term_pattern(term, prefix, _FOLDING_TO.get) for term, prefix in terms)), True
+    if NOT_FOLDS_ALONE.search(text) is None:
+        return _spans(text, (_term_pattern(term, prefix, FOLDING_TO.get) for term, prefix in terms)), True
     folded = fold(text)
     return _highlight_spans(folded, terms), len(folded) == len(text)
 

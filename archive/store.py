@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sqlite3
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,111 +18,17 @@ from typing import Any
 
 import sqlite_utils
 
-from crawler.extract.record import VISITOR_KEYS, Record
-from crawler.extract.text import fold
+from portals.folding import indexed
+from portals.items import AttachmentRow, FrontierMark, Provenance, VisitorObservation
+from portals.record import VISITOR_KEYS, Record
 
 from .schema import SchemaError, migrate, now, transaction
 
 SOFTWARE = "portal-archive"
 
-# đ/Đ and their look-alikes fold to d; punctuation that portals often type, beyond Latin-1,
-# separates words as a space does.
-_REPLACE = (
-    ("\u0111", "d"),
-    ("\u0110", "D"),
-    ("\u00f0", "d"),
-    ("\u00d0", "D"),
-    *((p, " ") for p in "\u201c\u201d\u2018\u2019\u2013\u2014\u2026\u2022"),
-)
-# Characters that the index's tokenizer (unicode61, remove_diacritics 2) reads as it reads their
-# fold: ASCII, the rest of Latin-1 but ð/Ð, the Vietnamese letters, and the punctuation above (a
-# test checks each against the tokenizer). Text of these alone is given to it as it is, đ/Đ as d/D.
-TOKENIZER_FOLDS = (
-    "\x00-\x7f\u00a0-\u00cf\u00d1-\u00ef\u00f1-\u00ff\u0102\u0103\u0110\u0111\u0128\u0129"
-    "\u0168\u0169\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026"
-)
-_FOLDED_ELSEWHERE = re.compile(f"[^{TOKENIZER_FOLDS}]")
-
-
-def indexed(text: str | None) -> str:
-    """What the search index is given for ``text``: text whose words, as the FTS5 tokenizer reads
-    them (it lower-cases, drops diacritics and splits at punctuation), are the words of
-    ``fold(text)``.
-
-    Vietnamese text (the characters of ``TOKENIZER_FOLDS``) goes as it is, but for đ, which the
-    tokenizer keeps; other text where every character is Latin-1 or a letter that decomposes into
-    one has its diacritics dropped by fast C passes; anything else (NFD input, other scripts) is
-    folded by ``fold``.
-    """
-    if not text or text.isascii():
-        return text or ""
-    if _FOLDED_ELSEWHERE.search(text) is None:
-        return text.replace("\u0111", "d").replace("\u0110", "D")
-    plain = text
-    for char, replacement in _REPLACE:
-        if char in plain:
-            plain = plain.replace(char, replacement)
-    letters = unicodedata.normalize("NFD", plain).encode("latin-1", "ignore")
-    # One character out per character in: only diacritics were dropped.
-    return letters.decode("latin-1") if len(letters) == len(plain) else fold(text)
-
 
 class ArchiveError(RuntimeError):
     """The archive file cannot be opened or used; the message says why."""
-
-
-@dataclass(frozen=True)
-class Capture:
-    """How and when a record was fetched, and where its raw response is kept."""
-
-    fetched_at: str
-    fetched_url: str
-    http_status: int | None = None
-    warc_file: str | None = None
-    warc_offset: int | None = None
-    warc_record_id: str | None = None
-    payload_digest: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-
-
-@dataclass(frozen=True)
-class PageMark:
-    """A URL of the frontier, fetched (``done``) or given up (``failed``), or just discovered."""
-
-    url: str
-    status: str  # pending | done | failed
-    kind: str | None = None  # article | listing | attachment | page
-    depth: int = 0
-    at: str | None = None
-    http_status: int | None = None
-    error: str | None = None
-    attempts: int = 1  # requests made for it in this crawl (retries included)
-
-
-@dataclass(frozen=True)
-class AttachmentRow:
-    """A document or image of an article, listed (``pending``, ``offsite``) or fetched."""
-
-    article_url: str
-    url: str
-    text: str | None
-    status: str
-    media_type: str | None = None
-    size: int | None = None
-    sha1: str | None = None
-    fetched_at: str | None = None
-    warc_file: str | None = None
-    warc_offset: int | None = None
-    warc_record_id: str | None = None
-
-
-@dataclass(frozen=True)
-class VisitorObservation:
-    site: str
-    stats: dict[str, int]
-    observed_at: str
-    url: str | None
 
 
 @dataclass
@@ -132,9 +36,9 @@ class Batch:
     """Everything one stretch of a crawl produced, written in one transaction: a kill loses at
     most this batch, and never leaves half of it (a page marked done without its article)."""
 
-    articles: list[tuple[Record, Capture]] = field(default_factory=list)
+    articles: list[tuple[Record, Provenance]] = field(default_factory=list)
     seen: list[tuple[str, str]] = field(default_factory=list)  # (url, at): unchanged by a 304
-    pages: list[PageMark] = field(default_factory=list)
+    pages: list[FrontierMark] = field(default_factory=list)
     attachments: list[AttachmentRow] = field(default_factory=list)
     visitors: list[VisitorObservation] = field(default_factory=list)
 
@@ -205,12 +109,24 @@ class Archive:
         self.close()
 
     # -- sites -----------------------------------------------------------------------------
-    def sync_sites(self, rows: Iterable[dict[str, Any]]) -> None:
-        """Store registry rows in ``sites`` (insert or replace by domain)."""
-        rows = list(rows)
-        if rows:
+    def sync_sites(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Keep ``sites`` a copy of the registry: store the rows that differ from the stored ones
+        (insert or replace by domain); return how many did."""
+        stored = {row["domain"]: row for row in self.db.query("SELECT * FROM sites")}
+        changed = [row for row in rows if stored.get(row["domain"]) != row]
+        if changed:
             with transaction(self.db):
-                self.db.table("sites").upsert_all(rows, pk="domain")
+                self.db.table("sites").upsert_all(changed, pk="domain")
+        return len(changed)
+
+    def site_ids(self) -> set[str]:
+        """Every site the archive holds anything of: articles, visitor statistics or crawl runs."""
+        return {
+            r[0]
+            for r in self.db.execute(
+                "SELECT DISTINCT site FROM articles UNION SELECT site FROM visitor_stats UNION SELECT site FROM crawl_runs"
+            )
+        }
 
     # -- crawl runs ------------------------------------------------------------------------
     def start_run(
@@ -276,6 +192,11 @@ class Archive:
         rows = list(self.db.query("SELECT * FROM crawl_runs WHERE id = ?", [run_id]))
         return rows[0] if rows else None
 
+    def runs(self, site: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest crawl runs (of ``site``, if given), newest first."""
+        where, params = ("WHERE site = ?", [site]) if site else ("", [])
+        return list(self.db.query(f"SELECT * FROM crawl_runs {where} ORDER BY id DESC LIMIT ?", [*params, limit]))
+
     # -- the frontier ----------------------------------------------------------------------
     def reset_frontier(self, site: str) -> None:
         """Forget what earlier crawls of ``site`` discovered: a new crawl starts from its seeds."""
@@ -314,8 +235,8 @@ class Archive:
         if not len(batch):
             return result
         with transaction(self.db):
-            for record, capture in batch.articles:
-                result += self._add_article(record, capture, run_id)
+            for record, provenance in batch.articles:
+                result += self._add_article(record, provenance, run_id)
             for url, at in batch.seen:
                 self.db.execute("UPDATE articles SET last_seen = ?, last_run_id = ? WHERE url = ?", [at, run_id, url])
             result.unchanged += len(batch.seen)
@@ -342,11 +263,27 @@ class Archive:
                 )
         return result
 
-    def add_articles(self, items: Sequence[tuple[Record, Capture]], run_id: int | None = None) -> WriteResult:
+    def add_articles(self, items: Sequence[tuple[Record, Provenance]], run_id: int | None = None) -> WriteResult:
         """Store fetched records (see ``write``)."""
         return self.write(Batch(articles=list(items)), run_id)
 
-    def _mark(self, site: str, mark: PageMark, run_id: int | None) -> None:
+    def add_reextracted(self, items: Sequence[tuple[Record, Provenance]], run_id: int) -> WriteResult:
+        """Store records extracted again from captures already archived: a record whose content
+        differs from its article's latest version adds a version (pointing at the same capture);
+        an unchanged one changes nothing (it is not a new sighting of the page). One transaction."""
+        result = WriteResult()
+        if not items:
+            return result
+        with transaction(self.db):
+            for record, provenance in items:
+                result += self._add_article(record, provenance, run_id, sighting=False)
+            self.db.execute(
+                "UPDATE crawl_runs SET articles_new = articles_new + ?, articles_changed = articles_changed + ? WHERE id = ?",
+                [result.new, result.changed, run_id],
+            )
+        return result
+
+    def _mark(self, site: str, mark: FrontierMark, run_id: int | None) -> None:
         if mark.status == "pending":
             self.db.execute(
                 "INSERT OR IGNORE INTO frontier (site, url, kind, depth, status, run_id, discovered_at) "
@@ -410,7 +347,10 @@ class Archive:
             values,
         )
 
-    def _add_article(self, record: Record, capture: Capture, run_id: int | None) -> WriteResult:
+    def _add_article(self, record: Record, provenance: Provenance, run_id: int | None, *, sighting: bool = True) -> WriteResult:
+        """The one place that decides what is a new version: a record whose content hash differs
+        from the article's latest version's. A ``sighting`` of unchanged content updates when
+        the article was last seen (and its counters)."""
         data = record.to_dict()
         digest = record.content_hash(data)
         row = self.db.execute("SELECT id, content_hash, versions FROM articles WHERE url = ?", [record.url]).fetchone()
@@ -427,14 +367,16 @@ class Archive:
             "source_publisher": source.publisher if source else None,
             "source_author": source.author if source else None,
             "views": record.views,
-            "etag": capture.etag,
-            "last_modified": capture.last_modified,
+            "etag": provenance.etag,
+            "last_modified": provenance.last_modified,
         }
         if row is not None and row[1] == digest:
+            if not sighting:
+                return WriteResult(unchanged=1)
             self.db.execute(
                 "UPDATE articles SET last_seen = ?, views = coalesce(?, views), last_run_id = ?, "
                 "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified) WHERE id = ?",
-                [capture.fetched_at, record.views, run_id, capture.etag, capture.last_modified, row[0]],
+                [provenance.fetched_at, record.views, run_id, provenance.etag, provenance.last_modified, row[0]],
             )
             return WriteResult(unchanged=1)
         if row is None:
@@ -446,9 +388,9 @@ class Archive:
                     record.url,
                     *fields.values(),
                     digest,
-                    capture.fetched_at,
-                    capture.fetched_at,
-                    capture.fetched_at,
+                    provenance.fetched_at,
+                    provenance.fetched_at,
+                    provenance.fetched_at,
                     run_id,
                 ],
             )
@@ -459,7 +401,7 @@ class Archive:
             self.db.execute(
                 f"UPDATE articles SET {', '.join(f'{k} = ?' for k in fields)}, content_hash = ?, versions = ?, "
                 "last_seen = ?, last_changed = ?, last_run_id = ? WHERE id = ?",
-                [*fields.values(), digest, version, capture.fetched_at, capture.fetched_at, run_id, article_id],
+                [*fields.values(), digest, version, provenance.fetched_at, provenance.fetched_at, run_id, article_id],
             )
             self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
         self.db.execute(
@@ -474,15 +416,15 @@ class Archive:
                 article_id,
                 version,
                 digest,
-                capture.fetched_at,
+                provenance.fetched_at,
                 run_id,
-                capture.fetched_url,
-                capture.http_status,
+                provenance.fetched_url,
+                provenance.http_status,
                 json.dumps(data, ensure_ascii=False),
-                capture.warc_file,
-                capture.warc_offset,
-                capture.warc_record_id,
-                capture.payload_digest,
+                provenance.warc_file,
+                provenance.warc_offset,
+                provenance.warc_record_id,
+                provenance.payload_digest,
             ],
         )
         return result
@@ -505,8 +447,8 @@ class Archive:
                 [run[c] for c in columns] + [origin],
             )
             run_id = cur.lastrowid
-            for record, capture in batch.articles:
-                result += self._add_article(record, capture, run_id)
+            for record, provenance in batch.articles:
+                result += self._add_article(record, provenance, run_id)
             for url, at in batch.seen:
                 self.db.execute(
                     "UPDATE articles SET last_seen = max(last_seen, ?), last_run_id = ? WHERE url = ?", [at, run_id, url]
@@ -554,6 +496,16 @@ class Archive:
                 """
             )
         )
+
+    def latest_captures(self, site: str | None = None) -> list[tuple[Any, ...]]:
+        """(url, warc_file, warc_offset, warc_record_id, payload_digest, fetched_url, http_status) of
+        every article's latest version (of ``site``, if given), by article id."""
+        where, params = ("WHERE a.site = ?", [site]) if site else ("", [])
+        return self.db.execute(
+            "SELECT a.url, v.warc_file, v.warc_offset, v.warc_record_id, v.payload_digest, v.fetched_url, v.http_status "
+            f"FROM articles a JOIN article_versions v ON v.article_id = a.id AND v.version = a.versions {where} ORDER BY a.id",
+            params,
+        ).fetchall()
 
     def articles(self, where: str = "1", params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         yield from self.db.query(f"SELECT * FROM articles WHERE {where} ORDER BY id", list(params))

@@ -9,11 +9,10 @@ follows such a pointer back to the bytes, for re-extraction and for checking.
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -24,11 +23,16 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler import __version__
+from portals import __version__
 
 SOFTWARE = f"portal-archive/{__version__}"
 # Headers that describe the transfer, not the content as stored: the body is kept de-chunked.
 _TRANSFER_HEADERS = {"transfer-encoding", "content-length"}
+
+
+def default_warc_dir(db_path: str | os.PathLike[str]) -> Path:
+    """Where an archive's WARC files are unless told otherwise: ``warc/`` beside the archive file."""
+    return Path(db_path).resolve().parent / "warc"
 
 
 @dataclass(frozen=True)
@@ -169,28 +173,6 @@ def read_record(directory: Path, file: str, offset: int) -> StoredResponse:
                 record_id=record.rec_headers.get_header("WARC-Record-ID"),
             )
     raise ValueError(f"no record at {file}@{offset}")
-
-
-def iter_responses(path: Path) -> Iterator[tuple[int, StoredResponse]]:
-    """Every response record of a WARC file with its offset (stops at a cut tail)."""
-    with Path(path).open("rb") as fh:
-        iterator = ArchiveIterator(fh)
-        try:
-            for record in iterator:
-                if record.rec_type == "response":
-                    offset = iterator.get_record_offset()
-                    yield (
-                        offset,
-                        StoredResponse(
-                            url=record.rec_headers.get_header("WARC-Target-URI"),
-                            status=int(record.http_headers.get_statuscode()),
-                            headers=list(record.http_headers.headers),
-                            body=record.content_stream().read(),
-                            date=record.rec_headers.get_header("WARC-Date"),
-                        ),
-                    )
-        except (EOFError, zlib.error, gzip.BadGzipFile, ValueError):
-            return
 
 
 def complete_length(path: Path) -> int:

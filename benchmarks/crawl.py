@@ -28,11 +28,12 @@ import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response, TextResponse
 
-from crawler.links import NOT_PAGES
-from crawler.profiles import get_profile
-from crawler.registry import find_site
-from crawler.run import CrawlLimits, CrawlTarget, build_settings, run_crawls
-from crawler.urls import host_of
+from crawler.options import CrawlOptions
+from crawler.run import CrawlTarget, build_settings, run_crawls
+from portals.links import NOT_PAGES
+from portals.profiles import get_profile
+from portals.registry import find_site
+from portals.urls import host_of
 
 
 class BareSpider(scrapy.Spider):
@@ -67,7 +68,7 @@ class BareSpider(scrapy.Spider):
 
 def run_bare(starts: list[str], proxy: str, max_pages: int | None) -> dict[str, Any]:
     settings = build_settings(
-        "unused.sqlite", proxy=proxy, limits=CrawlLimits(delay=0, max_pages=max_pages), extra={"ITEM_PIPELINES": {}}
+        "unused.sqlite", CrawlOptions(delay=0, max_pages=max_pages, proxy=proxy), extra={"ITEM_PIPELINES": {}}
     )
     settings.set("EXTENSIONS", {}, priority="cmdline")  # no WARC capture, no progress
     process = CrawlerProcess(settings)
@@ -87,7 +88,7 @@ def run_bare(starts: list[str], proxy: str, max_pages: int | None) -> dict[str, 
 
 def run_full(starts: list[str], proxy: str, db: str, mode: str, max_pages: int | None) -> dict[str, Any]:
     targets = [CrawlTarget(start, mode=mode) for start in starts]
-    runs = run_crawls(targets, db, proxy=proxy, limits=CrawlLimits(delay=0, max_pages=max_pages))
+    runs = run_crawls(targets, db, CrawlOptions(delay=0, max_pages=max_pages, proxy=proxy))
     return {"runs": runs}
 
 

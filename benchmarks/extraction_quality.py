@@ -29,7 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.extract import extract  # noqa: E402
+from portals.extract import extract  # noqa: E402
 
 PAGES = ROOT / "tests" / "fixtures" / "pages"
 DOC = ROOT / "docs" / "extraction.md"

@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 IDLE = ("Condition.wait", "Queue.get", "select (selectors", "poll (selectors", "Event.wait")
-OWN = ("crawler/", "archive/")
+OWN = ("portals/", "archive/", "crawler/", "portal_archive/")
 
 
 def summarise(raw: Path, title: str, root: str = "", top: int = 20) -> None:
@@ -67,7 +67,7 @@ def record(command: list[str], raw: Path) -> None:
 
 def work_extract() -> None:
     from benchmarks.synthetic import Portal
-    from crawler.extract import extract
+    from portals.extract import extract
 
     portal = Portal(2_000, seed=11)
     rng = random.Random(1)
@@ -152,7 +152,7 @@ def main() -> None:
             else:
                 record([sys.executable, "benchmarks/profile.py", "--work", target], raw)
                 title, root = {
-                    "extract": ("extract() over 60 synthetic pages x 5", "extract (crawler/extract/__init__.py"),
+                    "extract": ("extract() over 60 synthetic pages x 5", "extract (portals/extract/__init__.py"),
                     "ingest": ("Archive.add_articles, 6,000 rows", "Archive.add_articles (archive/store.py"),
                 }[target]
             summarise(raw, f"{title} ({time.monotonic() - began:.0f} s)", root)

@@ -33,10 +33,12 @@ if str(ROOT) not in sys.path:  # run as a script: benchmarks/ is sys.path[0], no
     sys.path.insert(0, str(ROOT))
 
 from archive.search import search  # noqa: E402
-from archive.store import Archive, Capture, indexed  # noqa: E402
+from archive.store import Archive  # noqa: E402
 from benchmarks.synthetic import FAMILIES, FIRST_DAY, LAST_DAY, SITES, Portal, PortalServer, ServerStats, records, search_queries  # noqa: E402
-from crawler.extract import Record, extract  # noqa: E402
-from crawler.sample_portal import DEFAULT_SITES_DIR  # noqa: E402
+from portal_archive.sample_portal import DEFAULT_SITES_DIR  # noqa: E402
+from portals.extract import Record, extract  # noqa: E402
+from portals.folding import indexed  # noqa: E402
+from portals.items import Provenance  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -332,7 +334,7 @@ def replicate(path: Path, factor: int) -> None:
     conn.close()
 
 
-def fts5_alone(archive_path: Path, rows: list[tuple[Record, Capture]], workdir: Path) -> float:
+def fts5_alone(archive_path: Path, rows: list[tuple[Record, Provenance]], workdir: Path) -> float:
     """Rows/s of SQLite's FTS5 alone on the same records: the archive's own index table (its
     definition read from the archive), given the text ``add_articles`` gives it (prepared before
     the clock starts), in the same batches, in a fresh file with the archive's pragmas, through

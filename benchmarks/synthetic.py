@@ -8,7 +8,7 @@ links to other articles swapped in. Listings are paginated, and every site keeps
 real URL scheme, so the crawler's real profiles classify its URLs. Text comes from a word chain
 trained on the saved portals' Vietnamese prose; nothing is written to disk.
 
-``PortalServer`` serves a portal on 127.0.0.1 the way ``crawler.sample_portal`` serves the saved
+``PortalServer`` serves a portal on 127.0.0.1 the way ``portal_archive.sample_portal`` serves the saved
 sites: as an HTTP proxy for the sites' real host names (absolute request lines), or by ``Host``
 header. Responses carry ``ETag`` and ``Last-Modified`` and answer conditional requests with 304;
 ``Portal.change(k)`` edits K articles between crawls.
@@ -41,12 +41,12 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import lxml.html
 
-from archive.store import Capture
-from crawler.extract import Record, Source
-from crawler.extract.text import fold
-from crawler.profiles import get_profile
-from crawler.sample_portal import DEFAULT_SITES_DIR, route_key
-from crawler.urls import canonicalize
+from portal_archive.sample_portal import DEFAULT_SITES_DIR, route_key
+from portals.extract import Record, Source
+from portals.folding import fold
+from portals.items import Provenance
+from portals.profiles import get_profile
+from portals.urls import canonicalize
 
 VIETNAM = timezone(timedelta(hours=7))
 FIRST_DAY = datetime(2016, 1, 1, 7, 0, tzinfo=VIETNAM)
@@ -468,7 +468,7 @@ def _int(text: str) -> int:
 
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (HueSubsite(), SharePointPortal(), NukeViet(), WordPress())}
-# Registered portals (crawler/registry.csv) the articles are spread over, with their share.
+# Registered portals (portals/registry.csv) the articles are spread over, with their share.
 SITES: tuple[tuple[str, str, float], ...] = (
     ("sdl.thuathienhue.gov.vn", "hue_subsite", 1.0),
     ("syt.thuathienhue.gov.vn", "hue_subsite", 0.6),
@@ -851,7 +851,7 @@ class Portal:
 # ---------------------------------------------------------------------------------------- archive
 
 
-def records(n: int, seed: int = 3, spread: int | None = None) -> Iterator[tuple[Record, Capture]]:
+def records(n: int, seed: int = 3, spread: int | None = None) -> Iterator[tuple[Record, Provenance]]:
     """``n`` article records as the crawler stores them (same text model and body lengths as the
     pages), for archive benchmarks without HTTP. Record i is dated i/``spread`` of the way from
     ``FIRST_DAY`` to ``LAST_DAY`` (``spread`` defaults to ``n``: the whole range)."""
@@ -878,7 +878,7 @@ def records(n: int, seed: int = 3, spread: int | None = None) -> Iterator[tuple[
             views=rng.randint(40, 4000),
             visitor_stats={"total": 1_000_000 + i, "online": rng.randint(5, 90)},
         )
-        yield record, Capture(fetched_at=published, fetched_url=url, http_status=200, etag=f'"{i:x}"')
+        yield record, Provenance(fetched_at=published, fetched_url=url, http_status=200, etag=f'"{i:x}"')
 
 
 def search_queries(k: int, seed: int = 5, common: int = 60) -> tuple[list[str], list[str]]:

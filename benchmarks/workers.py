@@ -78,7 +78,7 @@ def crawl(workers: int, site: str, proxy: str, frontier: str, folder: Path) -> d
     """One crawl of ``site`` by ``workers`` worker processes; wall time, pages, articles after merge."""
     folder.mkdir(parents=True)
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PORTAL_FRONTIER_HEARTBEAT_TTL": "10"}
-    base = [sys.executable, "-m", "archive.cli", "crawl", f"http://{site}/", "--proxy", proxy, "--delay", "0"]
+    base = [sys.executable, "-m", "portal_archive", "crawl", f"http://{site}/", "--proxy", proxy, "--delay", "0"]
     started = time.monotonic()
     procs = []
     for i in range(workers):
@@ -96,7 +96,7 @@ def crawl(workers: int, site: str, proxy: str, frontier: str, folder: Path) -> d
         conn.close()
     shards = [str(folder / f"w{i}.sqlite") for i in range(workers)]
     merged = folder / "main.sqlite"
-    subprocess.run([sys.executable, "-m", "archive.cli", "merge", *shards, "--db", str(merged)], cwd=ROOT, check=True,
+    subprocess.run([sys.executable, "-m", "portal_archive", "merge", *shards, "--db", str(merged)], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)  # fmt: skip
     split = [_articles(Path(s)) for s in shards]
     return {"workers": workers, "seconds": seconds, "pages": pages, "articles": _articles(merged), "split": split}

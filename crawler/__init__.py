@@ -1,8 +1,12 @@
-"""The Scrapy project of portal-archive: one spider for every portal, the extraction library,
-platform profiles, the portal registry and the pipeline into the archive.
+"""The Scrapy project of portal-archive: settings, the one spider for every portal, its
+pipeline into the archive, middlewares, WARC capture, the crawl session and frontier, and
+page analysis off the event loop.
 
-Importing this package does not import Scrapy: the extraction library is pure and is also used
-by the archive's CLI and by re-extraction.
+The crawler layer: it imports the pure core (``portals``: records, extraction, profiles, the
+registry) and the archive (storage), never the command (``portal_archive``). Importing this
+package does not import Scrapy.
 """
 
-__version__ = "0.1.0"
+from portals import __version__
+
+__all__ = ["__version__"]

@@ -29,7 +29,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from archive.schema import now
-from archive.warc import WarcFileWriter, WarcPointer
+from archive.warc import WarcFileWriter, WarcPointer, default_warc_dir
 
 from .session import stop_crawl
 
@@ -37,8 +37,8 @@ logger = logging.getLogger(__name__)
 
 
 def warc_dir_for(db_path: str, configured: str | None = None) -> Path:
-    """The WARC folder: as configured, else ``warc/`` beside the archive file."""
-    return Path(configured) if configured else Path(db_path).resolve().parent / "warc"
+    """The WARC folder: as configured (``WARC_DIR``), else the archive's default."""
+    return Path(configured) if configured else default_warc_dir(db_path)
 
 
 _PENDING: WeakKeyDictionary[Request, Deferred[None]] = WeakKeyDictionary()

@@ -36,6 +36,7 @@ from scrapy_redis.queue import PriorityQueue
 from twisted.internet.task import LoopingCall
 
 from . import settings as project_settings
+from .engine_state import closing, wake_after
 from .middlewares import sleep
 
 HEARTBEAT_SECONDS = 2.0
@@ -113,6 +114,22 @@ def reset(url: str, site: str) -> None:
     server, k = connect(url), keys(site)
     doomed = [k["requests"], k["dupefilter"], *server.keys(k["processing"] % "*")]
     server.delete(*doomed)
+
+
+class FrontierUnreachable(RuntimeError):
+    """The shared frontier's Redis server cannot be reached."""
+
+
+def join_frontier(url: str, site: str, *, fresh: bool = False, worker: str | None = None) -> dict[str, Any]:
+    """Settings for a worker crawling ``site`` on the shared frontier at ``url``, after checking
+    the server answers (and, with ``fresh``, forgetting the site's shared queue first)."""
+    try:
+        connect(url).ping()
+        if fresh:
+            reset(url, site)
+    except redis.RedisError as exc:
+        raise FrontierUnreachable(f"cannot reach the frontier at {url}: {exc}") from None
+    return frontier_settings(url, site, worker)
 
 
 class ReliableQueue(PriorityQueue):
@@ -226,8 +243,7 @@ class SharedPolitenessMiddleware:
         site = getattr(self.crawler.spider, "site_id", "portal")
         slot = float(self.reserve(keys=[keys(site)["polite"] % host], args=[time.time(), delay]))
         while (remaining := slot - time.time()) > 0:
-            slot_ = getattr(self.crawler.engine, "_slot", None)
-            if slot_ is not None and getattr(slot_, "closing", None) is not None:
+            if closing(self.crawler):
                 raise IgnoreRequest("crawl closing")
             await sleep(min(remaining, 0.25))
         return None
@@ -288,11 +304,7 @@ class Coordinator:
         if queue is not None and (len(queue) or queue.held_elsewhere()):
             # Others may still discover work: look again soon, not at the engine's next
             # heartbeat (5 s), or a worker idles while the others fill the queue.
-            engine_slot = getattr(self.crawler.engine, "_slot", None)
-            if engine_slot is not None:
-                from twisted.internet import reactor
-
-                reactor.callLater(IDLE_POLL_SECONDS, engine_slot.nextcall.schedule)  # type: ignore[attr-defined,arg-type]
+            wake_after(self.crawler, IDLE_POLL_SECONDS)
             raise DontCloseSpider
 
     def spider_closed(self, spider: Spider) -> None:

@@ -19,7 +19,9 @@ from scrapy.utils.defer import deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.task import deferLater
 
-from .urls import canonicalize
+from portals.urls import canonicalize
+
+from .engine_state import closing
 
 
 class ExactHostOffsiteMiddleware(OffsiteMiddleware):
@@ -153,15 +155,9 @@ class CrawlDelayMiddleware:
             start = max(start, self._next.get(parsed.netloc, 0.0))
             self._next[parsed.netloc] = start + delay
         while (remaining := start - time.monotonic()) > 0:
-            if self._closing():  # a limit was reached: waiting requests are dropped, not fetched
+            if closing(self.crawler):  # a limit was reached: waiting requests are dropped, not fetched
                 raise IgnoreRequest("crawl closing")
             await sleep(min(remaining, 0.25))
-
-    def _closing(self) -> bool:
-        # Scrapy keeps "the spider is closing" on the engine's private slot; no public signal
-        # fires before close completes, which is exactly what waiting requests must not await.
-        slot = getattr(self.crawler.engine, "_slot", None)
-        return slot is not None and getattr(slot, "closing", None) is not None
 
 
 async def sleep(seconds: float) -> None:

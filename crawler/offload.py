@@ -6,7 +6,7 @@ while the network sits idle. ``Analyser`` runs ``analyse`` and link discovery in
 processes (``EXTRACT_PROCESSES``; by default one when the machine has a second core, none on
 one core), so the reactor only fetches, stores and schedules. Crawls running in one process
 share one pool (``Analyser.shared``): a pool per crawl would start a worker, and import the
-extractor, once per site. The result is the same ``Page``
+extractor, once per site. The result is the same ``PageAnalysis``
 and link set as in-process analysis (a test holds them equal).
 
 A worker that dies (a page that crashes the parser, the kernel's OOM killer) takes only its page
@@ -33,9 +33,9 @@ from typing import Any, ClassVar
 
 from twisted.internet.defer import Deferred
 
-from .extract import Page, analyse
-from .links import discover
-from .profiles import get_profile
+from portals.extract import PageAnalysis, analyse
+from portals.links import classify_links
+from portals.profiles import get_profile
 
 logger = logging.getLogger(__name__)
 MAX_RESTARTS = 3
@@ -47,11 +47,11 @@ class ExtractCrashed(RuntimeError):
 
 def analyse_links(
     body: bytes, url: str, profile_name: str | None, content_type: str | None, hosts: Collection[str]
-) -> tuple[Page, dict[str, str]]:
+) -> tuple[PageAnalysis, dict[str, str]]:
     """The page (its links dropped: they are in the second value) and the links a crawl of
     ``hosts`` follows, canonical URL → kind, as if none were archived yet."""
     page = analyse(body, url, get_profile(profile_name) if profile_name else None, content_type=content_type)
-    found = discover(page, hosts)
+    found = classify_links(page, hosts)
     page.links = []
     return page, found
 
@@ -87,7 +87,7 @@ def default_processes() -> int:
 
 
 class Analyser:
-    """``analyse(...)`` → a Deferred firing with ``(Page, links)``, in-process or in a worker."""
+    """``analyse(...)`` → a Deferred firing with ``(PageAnalysis, links)``, in-process or in a worker."""
 
     _shared: ClassVar[dict[int, Analyser]] = {}
 
@@ -127,9 +127,9 @@ class Analyser:
 
     def analyse(
         self, body: bytes, url: str, profile_name: str | None, content_type: str | None, hosts: Collection[str]
-    ) -> Deferred[tuple[Page, dict[str, str]]]:
+    ) -> Deferred[tuple[PageAnalysis, dict[str, str]]]:
         if self._pool is None:
-            d: Deferred[tuple[Page, dict[str, str]]] = Deferred()
+            d: Deferred[tuple[PageAnalysis, dict[str, str]]] = Deferred()
             try:
                 d.callback(analyse_links(body, url, profile_name, content_type, hosts))
             except Exception as exc:
@@ -139,7 +139,7 @@ class Analyser:
 
     def _submit(
         self, body: bytes, url: str, profile_name: str | None, content_type: str | None, hosts: tuple[str, ...]
-    ) -> Deferred[tuple[Page, dict[str, str]]]:
+    ) -> Deferred[tuple[PageAnalysis, dict[str, str]]]:
         pool = self._pool
         assert pool is not None
         try:
@@ -147,7 +147,7 @@ class Analyser:
         except BrokenProcessPool:  # died since the last page: start again and take this one
             self._restart(pool)
             return self.analyse(body, url, profile_name, content_type, hosts)
-        d: Deferred[tuple[Page, dict[str, str]]] = Deferred()
+        d: Deferred[tuple[PageAnalysis, dict[str, str]]] = Deferred()
 
         call = self._call_from_thread
         if call is None:
@@ -161,7 +161,9 @@ class Analyser:
         future.add_done_callback(settle)
         return d
 
-    def _settle(self, d: Deferred[tuple[Page, dict[str, str]]], done: Future[Any], url: str, pool: ProcessPoolExecutor) -> None:
+    def _settle(
+        self, d: Deferred[tuple[PageAnalysis, dict[str, str]]], done: Future[Any], url: str, pool: ProcessPoolExecutor
+    ) -> None:
         try:
             page_url, profile_name, record, is_article, found = done.result()
         except BrokenProcessPool:
@@ -171,7 +173,7 @@ class Analyser:
         except Exception as exc:
             d.errback(exc)
             return
-        d.callback((Page(page_url, get_profile(profile_name) if profile_name else None, record, is_article), found))
+        d.callback((PageAnalysis(page_url, get_profile(profile_name) if profile_name else None, record, is_article), found))
 
     def _restart(self, broken: ProcessPoolExecutor) -> None:
         old = self._pool

@@ -1,42 +1,22 @@
 """From spider items to the archive: validate, then hand to the crawl's session.
 
-Records arrive normalised by the extraction library; the pipeline checks the contract (a record
-that breaks it is dropped and counted, never stored half-right). The session batches the
+Records arrive normalised by the extraction library; the pipeline checks them against the
+record's contract (``portals/record.schema.json``, NFC text): a record that breaks it is dropped
+and counted, never stored half-right. The session batches the
 writes and records the run.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from archive.store import AttachmentRow, PageMark, VisitorObservation
+from portals.items import ArticleItem, AttachmentRow, FrontierItem, FrontierMark, SeenItem, VisitorObservation
+from portals.record import InvalidRecord, validate
 
-from .extract import VISITOR_KEYS, Record
-from .items import ArticleItem, FrontierItem, SeenItem
 from .session import CrawlSession, StorageFailure, stop_crawl
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?\+07:00)?$")
-
-
-def validate(record: Record) -> None:
-    """Raise DropItem when a record breaks the contract."""
-    if not record.url or not record.site:
-        raise DropItem("record without url or site")
-    for name in ("date", "updated"):
-        value = getattr(record, name)
-        if value is not None and not _ISO_DATE.match(value):
-            raise DropItem(f"{record.url}: {name} {value!r} is not ISO 8601")
-    for name in ("title", "summary", "body"):
-        value = getattr(record, name)
-        if value is not None and not unicodedata.is_normalized("NFC", value):
-            raise DropItem(f"{record.url}: {name} is not NFC")
-    if record.visitor_stats and set(record.visitor_stats) - set(VISITOR_KEYS):
-        raise DropItem(f"{record.url}: unknown visitor statistics keys")
 
 
 class ArchivePipeline:
@@ -65,22 +45,22 @@ class ArchivePipeline:
         if isinstance(item, ArticleItem):
             try:
                 validate(item.record)
-            except DropItem as exc:
+            except InvalidRecord as exc:
                 session.add_page(
-                    PageMark(
-                        item.capture.fetched_url,
+                    FrontierMark(
+                        item.provenance.fetched_url,
                         "failed",
                         "article",
-                        at=item.capture.fetched_at,
-                        http_status=item.capture.http_status,
+                        at=item.provenance.fetched_at,
+                        http_status=item.provenance.http_status,
                         error=f"invalid_record: {exc}",
                     )
                 )
-                raise
-            session.add_article(item.record, item.capture)
+                raise DropItem(str(exc)) from None
+            session.add_article(item.record, item.provenance)
         elif isinstance(item, SeenItem):
             session.add_seen(item.url, item.at)
-        elif isinstance(item, PageMark):
+        elif isinstance(item, FrontierMark):
             session.add_page(item)
         elif isinstance(item, FrontierItem):
             for mark in item.marks:

@@ -16,6 +16,7 @@ from scrapy.settings import Settings
 from archive.locks import acquire_lock
 
 from . import settings as default_settings
+from .options import CrawlOptions
 from .session import StorageFailure
 from .spiders.portal import PortalSpider, resolve_site
 
@@ -28,44 +29,22 @@ class CrawlTarget:
     resume: bool = False
 
 
-@dataclass
-class CrawlLimits:
-    max_pages: int | None = None
-    max_time: float | None = None  # seconds
-    max_depth: int | None = None
-    delay: float | None = None  # seconds between requests to a host; 0 disables AutoThrottle
-
-
 def build_settings(
     db_path: str,
+    options: CrawlOptions | None = None,
     *,
-    proxy: str | None = None,
-    limits: CrawlLimits | None = None,
     log_level: str = "WARNING",
     progress: str | None = None,
-    warc_dir: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Settings:
+    """The project's settings with this crawl's: its archive, its options (``CrawlOptions``,
+    the rule every way of starting a crawl shares), logging, and ``extra`` settings as given."""
     settings = Settings()
     settings.setmodule(default_settings, priority="project")
     values: dict[str, Any] = {"ARCHIVE_DB": str(db_path), "LOG_LEVEL": log_level}
-    if proxy:
-        values["PORTAL_PROXY"] = proxy
     if progress:
         values["PROGRESS"] = progress
-    if warc_dir:
-        values["WARC_DIR"] = warc_dir
-    limits = limits or CrawlLimits()
-    if limits.max_pages:
-        values["CLOSESPIDER_PAGECOUNT"] = limits.max_pages
-    if limits.max_time:
-        values["CLOSESPIDER_TIMEOUT"] = limits.max_time
-    if limits.max_depth is not None:
-        values["DEPTH_LIMIT"] = limits.max_depth
-    if limits.delay is not None:
-        values["DOWNLOAD_DELAY"] = limits.delay
-        if limits.delay == 0:
-            values.update(AUTOTHROTTLE_ENABLED=False, CONCURRENT_REQUESTS_PER_DOMAIN=8)
+    values.update((options or CrawlOptions()).settings())
     values.update(extra or {})
     for key, value in values.items():
         settings.set(key, value, priority="cmdline")
@@ -85,10 +64,11 @@ def check_targets(targets: list[CrawlTarget], db_path: str | None = None) -> Non
             acquire_lock(db_path, site_id)
 
 
-def run_crawls(targets: list[CrawlTarget], db_path: str, **kwargs: Any) -> list[int]:
-    """Crawl every target into the archive at ``db_path``; return their crawl run ids."""
+def run_crawls(targets: list[CrawlTarget], db_path: str, options: CrawlOptions | None = None, **kwargs: Any) -> list[int]:
+    """Crawl every target into the archive at ``db_path`` with ``options`` (and the other
+    arguments of ``build_settings``); return their crawl run ids."""
     check_targets(targets, db_path)
-    settings = build_settings(db_path, **kwargs)
+    settings = build_settings(db_path, options, **kwargs)
     process = CrawlerProcess(settings)
     # Scrapy filters by level at its log handler, after each record is made: the engine's and the
     # scraper's debug lines ("Crawled", "Scraped from" with the whole item) cost a record per page

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archive.locks import CrawlLocked, acquire_lock, release_lock
-from archive.store import Archive, AttachmentRow, Batch, Capture, PageMark, VisitorObservation, WriteResult
+from archive.store import Archive, Batch, WriteResult
+from portals.items import AttachmentRow, FrontierMark, Provenance, VisitorObservation
+from portals.record import Record
 
-from .extract import Record
+from .options import MODES
 
-MODES = ("incremental", "revisit", "full")
 # A run is degraded when more than this share of its articles lack a date or a body …
 DEGRADED_SHARE = 0.2
 # … (judged once it has seen at least this many), or finds no article on a site that had as many.
@@ -116,19 +117,19 @@ class CrawlSession:
         return url in self.done
 
     # -- what the crawl produced ------------------------------------------------------------
-    def add_article(self, record: Record, capture: Capture) -> None:
+    def add_article(self, record: Record, provenance: Provenance) -> None:
         self.counts.articles_seen += 1
         if not record.date or not record.body:
             self.counts.incomplete += 1
-        self._batch.articles.append((record, capture))
-        self.known.setdefault(record.url, (capture.etag, capture.last_modified))
+        self._batch.articles.append((record, provenance))
+        self.known.setdefault(record.url, (provenance.etag, provenance.last_modified))
         self._maybe_flush()
 
     def add_seen(self, url: str, at: str) -> None:
         self._batch.seen.append((url, at))
         self._maybe_flush()
 
-    def add_page(self, mark: PageMark) -> None:
+    def add_page(self, mark: FrontierMark) -> None:
         """A frontier mark: ``pending`` (discovered), ``done``, ``failed`` or ``skipped`` (robots.txt)."""
         self._batch.pages.append(mark)
         if mark.status == "done":

@@ -1,6 +1,6 @@
 """Scrapy settings: polite defaults for government portals, overridable per run (``-s``)."""
 
-from crawler import __version__
+from portals import __version__
 
 BOT_NAME = "portal-archive"
 SPIDER_MODULES = ["crawler.spiders"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sample_portal import DEFAULT_SITES_DIR, SamplePortalServer
+from portal_archive.sample_portal import DEFAULT_SITES_DIR, SamplePortalServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGES = FIXTURES / "pages"
@@ -34,7 +34,7 @@ def run_cli(*args: str, stdin: bytes | None = None, cwd: Path | None = None, tim
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"}
     env.pop("PORTAL_ARCHIVE_DB", None)
     proc = subprocess.run(
-        [sys.executable, "-m", "archive.cli", *args],
+        [sys.executable, "-m", "portal_archive", *args],
         input=stdin,
         capture_output=True,
         cwd=cwd,

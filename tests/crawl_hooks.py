@@ -1,6 +1,6 @@
 """``portal-archive`` with test-only hooks, for a child process: ``python -m tests.crawl_hooks ARGS``.
 
-The command line is the real one (``archive.cli``); two environment variables adjust it first:
+The command line is the real one (``portal_archive.cli``); two environment variables adjust it first:
 
 * ``PA_TEST_SETTINGS``: a JSON object of Scrapy settings for knobs the CLI has no option for
   (``DOWNLOAD_TIMEOUT``, ``ARCHIVE_BATCH_SIZE`` …), set as the crawler's project defaults.
@@ -125,7 +125,7 @@ def main() -> None:
         apply_settings(os.environ["PA_TEST_SETTINGS"])
     if os.environ.get("PA_TEST_KILL"):
         install(os.environ["PA_TEST_KILL"])
-    from archive.cli import main as cli_main
+    from portal_archive.cli import main as cli_main
 
     cli_main()
 

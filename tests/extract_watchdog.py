@@ -26,13 +26,14 @@ class Raised(AssertionError):
 
 
 def _functions() -> dict[str, Callable[..., Any]]:
-    from crawler.extract import extract
-    from crawler.extract.attribution import byline_source, parse_source, split_inline_source
-    from crawler.extract.counters import is_counter_line, view_count, visitor_stats
-    from crawler.extract.dates import before_label, find_dates
-    from crawler.extract.dom import parse
-    from crawler.extract.text import clean, fold, parse_count
-    from crawler.profiles import get_profile
+    from portals.extract import extract
+    from portals.extract.attribution import byline_source, parse_source, split_inline_source
+    from portals.extract.counters import is_counter_line, view_count, visitor_stats
+    from portals.extract.dates import before_label, find_dates
+    from portals.extract.dom import parse
+    from portals.folding import fold
+    from portals.profiles import get_profile
+    from portals.text import clean, parse_count
 
     def run_extract(html: bytes | str, url: str, family: str | None = None, content_type: str | None = None) -> dict:
         return extract(html, url, get_profile(family) if family else None, content_type=content_type).to_dict()

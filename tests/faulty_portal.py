@@ -1,7 +1,7 @@
 """A misbehaving portal for the reliability tests.
 
 ``FaultyPortal`` serves a saved sample portal (``tests/fixtures/sites/<host>/``, through its
-``routes.json``) on 127.0.0.1, as an HTTP proxy like ``crawler.sample_portal``: a crawl with
+``routes.json``) on 127.0.0.1, as an HTTP proxy like ``portal_archive.sample_portal``: a crawl with
 ``--proxy`` sees the portal's real URLs. The URLs of ``FAULTS`` misbehave, each in one way, some
 only for their first requests (then they answer normally). Extra fault URLs are linked from the
 home page; the real articles that misbehave keep their links. ``requests`` logs every request
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from crawler.sample_portal import DEFAULT_SITES_DIR, SavedSite, route_key
+from portal_archive.sample_portal import DEFAULT_SITES_DIR, SavedSite, route_key
 
 HOST = "sdl.thuathienhue.gov.vn"
 OFFSITE = "http://quangcao.example.com/khuyen-mai"  # where the off-site redirect points

@@ -10,8 +10,9 @@ import pytest
 
 from archive.schema import SCHEMA_VERSION
 from archive.search import QueryError, parse_query, search, snippet
-from archive.store import Archive, ArchiveError, Capture
-from crawler.extract import Record, Source
+from archive.store import Archive, ArchiveError
+from portals.extract import Record, Source
+from portals.items import Provenance
 
 T0 = "2026-11-26T09:00:00+07:00"
 T1 = "2026-11-27T09:00:00+07:00"
@@ -68,9 +69,9 @@ def test_new_archive_is_versioned_and_in_wal_mode(archive: Archive) -> None:
 
 
 def test_same_batch_twice_stores_each_article_once(archive: Archive) -> None:
-    batch = [(r, Capture(T0, r.url, 200)) for r in ARTICLES]
+    batch = [(r, Provenance(T0, r.url, 200)) for r in ARTICLES]
     first = archive.add_articles(batch)
-    again = archive.add_articles([(r, Capture(T1, r.url, 200)) for r in ARTICLES])
+    again = archive.add_articles([(r, Provenance(T1, r.url, 200)) for r in ARTICLES])
     assert (first.new, first.changed, first.unchanged) == (3, 0, 0)
     assert (again.new, again.changed, again.unchanged) == (0, 0, 3)
     assert archive.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
@@ -83,9 +84,9 @@ def test_same_batch_twice_stores_each_article_once(archive: Archive) -> None:
 
 def test_changed_article_adds_a_version_and_keeps_the_old(archive: Archive) -> None:
     original = ARTICLES[0]
-    archive.add_articles([(original, Capture(T0, original.url))])
+    archive.add_articles([(original, Provenance(T0, original.url))])
     edited = _record(original.url, original.title or "", original.body + " Năm 2020, tỉnh tiếp tục giữ vị trí thứ nhất.")
-    result = archive.add_articles([(edited, Capture(T1, edited.url))])
+    result = archive.add_articles([(edited, Provenance(T1, edited.url))])
     assert result.changed == 1
     rows = archive.db.execute("SELECT version, record FROM article_versions ORDER BY version").fetchall()
     assert [r[0] for r in rows] == [1, 2]
@@ -98,9 +99,9 @@ def test_changed_article_adds_a_version_and_keeps_the_old(archive: Archive) -> N
 
 def test_views_alone_do_not_make_a_new_version(archive: Archive) -> None:
     r = ARTICLES[0]
-    archive.add_articles([(r, Capture(T0, r.url))])
+    archive.add_articles([(r, Provenance(T0, r.url))])
     viewed = _record(r.url, r.title or "", r.body or "", source=r.source, views=1204)
-    assert archive.add_articles([(viewed, Capture(T1, r.url))]).unchanged == 1
+    assert archive.add_articles([(viewed, Provenance(T1, r.url))]).unchanged == 1
     assert archive.db.execute("SELECT views, versions FROM articles").fetchone() == (1204, 1)
 
 
@@ -138,13 +139,13 @@ def test_visitor_stats_one_row_per_site_per_run(archive: Archive) -> None:
     ],
 )
 def test_search_folds_diacritics(archive: Archive, query: str, expected_tc: set[int]) -> None:
-    archive.add_articles([(r, Capture(T0, r.url)) for r in ARTICLES])
+    archive.add_articles([(r, Provenance(T0, r.url)) for r in ARTICLES])
     got = {int(h.url.rsplit("=", 1)[1]) for h in search(archive, query)}
     assert got == expected_tc
 
 
 def test_search_filters_and_orders(archive: Archive) -> None:
-    archive.add_articles([(r, Capture(T0, r.url)) for r in ARTICLES])
+    archive.add_articles([(r, Provenance(T0, r.url)) for r in ARTICLES])
     assert [h.date for h in search(archive, "hue", order="date")] == ["2021-09-12", "2020-08-27", "2019-04-07"]
     assert [h.date for h in search(archive, "hue", since="2020-01-01", until="2020-12-31")] == ["2020-08-27"]
     assert search(archive, "hue", site="other.gov.vn") == []
@@ -169,7 +170,7 @@ def test_malformed_queries_are_refused_clearly(query: str) -> None:
 
 
 def test_no_query_can_inject_fts_syntax(archive: Archive) -> None:
-    archive.add_articles([(r, Capture(T0, r.url)) for r in ARTICLES])
+    archive.add_articles([(r, Provenance(T0, r.url)) for r in ARTICLES])
     for query in ["title:hue", "NEAR(hue nang)", "hue^", "{title}: hue", "hue + nang", "'; DROP TABLE articles; --"]:
         search(archive, query)  # must not raise an FTS5 syntax error
     assert archive.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 3

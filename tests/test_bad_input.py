@@ -14,10 +14,10 @@ from pathlib import Path
 import click
 import pytest
 
-from archive.cli import cli as cli_group
 from archive.schema import SCHEMA_VERSION
 from archive.store import Archive
-from crawler.sample_portal import SamplePortalServer
+from portal_archive.cli import cli as cli_group
+from portal_archive.sample_portal import SamplePortalServer
 
 from .conftest import run_cli
 
@@ -105,7 +105,7 @@ def test_a_full_disk_stops_the_crawl_and_keeps_what_was_stored(portal_proxy: Sam
 
     args = ["crawl", "http://sdl.thuathienhue.gov.vn/", "--db", str(db), "--proxy", portal_proxy.url, "--delay", "0", "--full"]
     proc = subprocess.run(
-        [sys.executable, "-m", "archive.cli", *args],
+        [sys.executable, "-m", "portal_archive", *args],
         preexec_fn=small_files,
         capture_output=True,
         text=True,

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.synthetic import Portal, PortalServer, records, search_queries
-from crawler.extract import analyse
-from crawler.links import discover
-from crawler.profiles import get_profile
+from portals.extract import analyse
+from portals.links import classify_links
+from portals.profiles import get_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 LAST_LINE = re.compile(
@@ -49,7 +49,7 @@ def test_every_family_is_served_with_its_url_scheme_and_read_back(portal: Portal
         listing = f"http://{site.host}{site.family.listing_path(0, 2)}"
         kind, response = portal.get(listing)
         assert (kind, response.status) == ("listing", 200), listing
-        found = Counter(discover(analyse(response.body, listing), [site.host]).values())
+        found = Counter(classify_links(analyse(response.body, listing), [site.host]).values())
         assert found["article"] >= site.family.per_page and found["listing"] >= 2, (listing, found)
 
 

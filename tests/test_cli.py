@@ -13,8 +13,8 @@ from pathlib import Path
 import click
 import pytest
 
-from archive.cli import cli as cli_group
-from crawler.sample_portal import SamplePortalServer
+from portal_archive.cli import cli as cli_group
+from portal_archive.sample_portal import SamplePortalServer
 
 from .conftest import SITES, run_cli
 

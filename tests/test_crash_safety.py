@@ -27,7 +27,7 @@ import pytest
 from archive.store import Archive
 from archive.verify import verify
 from archive.warc import read_record
-from crawler.sample_portal import SamplePortalServer
+from portal_archive.sample_portal import SamplePortalServer
 
 from . import crawl_hooks
 from .conftest import SITES

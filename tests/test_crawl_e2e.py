@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from archive.warc import read_record
-from crawler.extract import extract
-from crawler.sample_portal import SamplePortalServer, route_key
-from crawler.urls import canonicalize
+from portal_archive.sample_portal import SamplePortalServer, route_key
+from portals.extract import extract
+from portals.urls import canonicalize
 
 from .conftest import SITES, expected_articles, run_cli
 

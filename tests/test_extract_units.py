@@ -7,13 +7,14 @@ import unicodedata
 
 import pytest
 
-from crawler.extract import extract
-from crawler.extract.attribution import Source, parse_source, split_inline_source
-from crawler.extract.dates import find_dates, parse_date
-from crawler.extract.encoding import decode
-from crawler.extract.legacy import detect
-from crawler.extract.text import _decompose, clean, clean_many, fold, fold_many, needed_words, parse_count
-from crawler.urls import canonicalize, site_of
+from portals.extract import extract
+from portals.extract.attribution import Source, parse_source, split_inline_source
+from portals.extract.dates import find_dates, parse_date
+from portals.extract.encoding import decode
+from portals.extract.legacy import detect
+from portals.folding import decompose, fold, fold_many, needed_words
+from portals.text import clean, clean_many, parse_count
+from portals.urls import canonicalize, site_of
 
 
 @pytest.mark.parametrize(
@@ -201,7 +202,7 @@ def test_fold_ascii_shortcut_holds_for_all_of_unicode() -> None:
     for cp in range(sys.maxunicode + 1):
         if 0xD800 <= cp <= 0xDFFF:
             continue
-        decomposed = _decompose(chr(cp))
+        decomposed = decompose(chr(cp))
         ascii_chars = [c for c in decomposed if c.isascii()]
         assert len(ascii_chars) <= 1, hex(cp)
         if ascii_chars:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.sample_portal import route_key
+from portal_archive.sample_portal import route_key
 
 from . import crawl_hooks
 from .conftest import expected_articles
@@ -205,3 +205,30 @@ def test_size_caps_are_enforced_and_recorded(fault_crawl: FaultCrawl) -> None:
     assert len(record["body"]) <= TEXT_CAP, f"a {len(record['body'])}-character body was stored"
     said = [w for w in record["warnings"] if not w.startswith(("no_", "legacy_"))] or fault_crawl.frontier[flood]["error"]
     assert said, "the body was cut without a word in the record's warnings or the frontier"
+
+
+def test_requests_waiting_out_a_crawl_delay_are_dropped_when_a_limit_ends_the_crawl(tmp_path: Path) -> None:
+    """A portal whose robots.txt asks a minute between requests: the crawl fetches its first page,
+    and when --max-time ends it, the requests still waiting out the delay are dropped, not
+    fetched a minute later (``crawler.engine_state.closing``). The subprocess's own timeout,
+    below the delay, is what fails if they are waited for."""
+    import shutil
+
+    from portal_archive.sample_portal import DEFAULT_SITES_DIR, SamplePortalServer
+
+    from .conftest import run_cli
+
+    host = "sdl.thuathienhue.gov.vn"
+    sites = tmp_path / "sites"
+    shutil.copytree(DEFAULT_SITES_DIR / host, sites / host)
+    (sites / host / "robots.txt").write_text("User-agent: *\nCrawl-delay: 60\n", encoding="utf-8")
+    db = tmp_path / "archive.sqlite"
+    with SamplePortalServer(sites) as server:
+        result = run_cli(
+            "crawl", f"http://{host}/", "--db", str(db), "--proxy", server.url, "--delay", "0", "--max-time", "3", timeout=45
+        )
+        fetched = [u for u in server.requests_seen if not u.endswith("/robots.txt")]
+    assert result.code == 0, result.err
+    assert len(fetched) == 1, fetched  # the home page; every other request waited, then was dropped
+    (run,) = sqlite3.connect(db).execute("SELECT status, limit_reached FROM crawl_runs").fetchall()
+    assert run == ("limit_reached", "max_time")

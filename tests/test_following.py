@@ -13,17 +13,17 @@ from typing import Any
 
 import pytest
 
-from archive.store import Capture
-from crawler.extract import Page, extract
 from crawler.offload import analyse_links
 from crawler.session import CrawlSession
 from crawler.spiders.portal import PortalSpider
+from portals.extract import PageAnalysis, extract
+from portals.items import Provenance
 
 HOST = "sdl.thuathienhue.gov.vn"
 SITE = Path(__file__).parent / "fixtures" / "sites" / HOST
 
 
-def _page(route: str, hosts: list[str]) -> tuple[Page, dict[str, str]]:
+def _page(route: str, hosts: list[str]) -> tuple[PageAnalysis, dict[str, str]]:
     file = json.loads((SITE / "routes.json").read_text(encoding="utf-8"))[route]
     body = (SITE / "pages" / (file if isinstance(file, str) else file["file"])).read_bytes()
     return analyse_links(body, f"http://{HOST}{route}", "hue_subsite", "text/html; charset=utf-8", hosts)
@@ -80,7 +80,7 @@ def test_paging_stops_at_articles_archived_before_the_crawl_only(spider: PortalS
     # listing's next pages may still hold articles never archived, so they are asked for.
     record = extract((SITE / "pages" / "article-4335.html").read_bytes(), articles[0])
     for url in articles:
-        spider.session.add_article(replace(record, url=url), Capture("2026-11-27T08:00:00+07:00", url))
+        spider.session.add_article(replace(record, url=url), Provenance("2026-11-27T08:00:00+07:00", url))
     asked = {r.url for r in spider._follow(page, found, 1)}
     assert set(pager) <= asked
 

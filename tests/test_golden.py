@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import extract
-from crawler.profiles import load_profiles
+from portals.extract import extract
+from portals.profiles import load_profiles
+from portals.record import SCHEMA, Record, validate
 
 from .conftest import PAGES
 
@@ -45,5 +46,7 @@ def test_golden(case: Path) -> None:
     expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
     record = extract((case / "page.html").read_bytes(), meta["url"], content_type=meta.get("content_type")).to_dict()
     assert list(record) == list(expected), "the record's keys differ from the contract"
+    assert list(record) == list(SCHEMA["properties"]) == SCHEMA["required"], "the schema's fields differ from the contract"
+    validate(Record.from_dict(expected))  # the hand-written record keeps the contract, as stored records must
     wrong = {key: {"expected": expected[key], "got": record[key]} for key in expected if record[key] != expected[key]}
     assert not wrong, json.dumps(wrong, ensure_ascii=False, indent=1)

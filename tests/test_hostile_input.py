@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.extract import Record
-from crawler.profiles import load_profiles
+from portals.extract import Record
+from portals.profiles import load_profiles
 
 from .conftest import PAGES
 from .extract_watchdog import HELPERS, Hang, Watchdog

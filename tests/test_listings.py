@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import analyse
-from crawler.links import discover, is_pagination
-from crawler.profiles import load_profiles
-from crawler.urls import host_of
+from portals.extract import analyse
+from portals.links import classify_links, is_pagination
+from portals.profiles import load_profiles
+from portals.urls import host_of
 
 from .conftest import FIXTURES
 
@@ -32,7 +32,7 @@ def test_listing(case: Path) -> None:
     assert page.profile is not None and page.profile.name == case.parent.name
     assert page.is_article is expected["is_article"]
     host = host_of(meta["url"])
-    found = discover(page, {host, host.removeprefix("www."), "www." + host.removeprefix("www.")})
+    found = classify_links(page, {host, host.removeprefix("www."), "www." + host.removeprefix("www.")})
     articles = [u for u, kind in found.items() if kind == "article"]
     pagination = [u for u in found if is_pagination(u, page.profile)]
     assert articles == expected["articles"]

@@ -17,8 +17,8 @@ import pytest
 
 from archive.locks import acquire_lock, is_locked, release_lock
 from archive.warc import complete_length, read_record
-from crawler.sample_portal import SamplePortalServer
-from crawler.urls import canonicalize
+from portal_archive.sample_portal import SamplePortalServer
+from portals.urls import canonicalize
 
 from .conftest import SITES, expected_articles, run_cli
 
@@ -144,7 +144,7 @@ def test_kill_then_resume(portal: SamplePortalServer, tmp_path: Path) -> None:
     portal.response_delay = 0.15
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "archive.cli", "crawl", START, "--db", str(db), "--proxy", portal.url, "--delay", "0"],
+        [sys.executable, "-m", "portal_archive", "crawl", START, "--db", str(db), "--proxy", portal.url, "--delay", "0"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,

@@ -3,9 +3,9 @@ portals' own link lists."""
 
 from __future__ import annotations
 
-from crawler.profiles import load_profiles
-from crawler.registry import load_registry
-from crawler.sample_portal import SamplePortalServer
+from portal_archive.sample_portal import SamplePortalServer
+from portals.profiles import load_profiles
+from portals.registry import load_registry
 
 from .conftest import run_cli
 

@@ -18,11 +18,14 @@ import pytest
 
 from archive import export
 from archive.search import Filters
-from archive.store import Archive, Batch, Capture
+from archive.store import Archive, Batch
+from archive.tables import export_kinds, markdown
+from archive.tables import tables as described
 from archive.warc import read_record
-from archive.web import TABLES
-from crawler.extract import Record
-from crawler.extract.text import fold
+from archive.web.app import metadata
+from portals.extract import Record
+from portals.folding import fold
+from portals.items import Provenance
 
 from .conftest import EDITED_TITLE, EDITED_URL, run_cli
 
@@ -204,7 +207,7 @@ def test_export_articles_csv_and_jsonl(research_archive: Path, tmp_path: Path) -
     result = run_cli("export", "articles", "--db", db)
     assert result.code == 0, result.err
     rows = list(csv.DictReader(io.StringIO(result.out)))
-    assert list(rows[0]) == list(export.ARTICLE_COLUMNS)
+    assert list(rows[0]) == list(export_kinds()["articles"].columns)
     assert len(rows) == _count(research_archive, "SELECT count(*) FROM articles")
     edited = next(r for r in rows if r["url"] == EDITED_URL)
     assert edited["title"] == EDITED_TITLE and edited["versions"] == "2" and edited["province"] == "Huế"
@@ -214,7 +217,7 @@ def test_export_articles_csv_and_jsonl(research_archive: Path, tmp_path: Path) -
     result = run_cli("export", "articles", "--db", db, "--province", "thua thien hue", "--format", "jsonl", "--out", str(out))
     assert result.code == 0 and f"to {out}" in result.err
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert records and {r["site"] for r in records} == HUE_SITES and list(records[0]) == list(export.ARTICLE_COLUMNS)
+    assert records and {r["site"] for r in records} == HUE_SITES and list(records[0]) == list(export_kinds()["articles"].columns)
     assert [r["id"] for r in records] == sorted(r["id"] for r in records)
     assert isinstance(records[0]["versions"], int)
 
@@ -230,11 +233,13 @@ def test_export_articles_csv_and_jsonl(research_archive: Path, tmp_path: Path) -
 def test_export_visitor_stats_and_runs(research_archive: Path) -> None:
     db = str(research_archive)
     stats = list(csv.DictReader(io.StringIO(run_cli("export", "visitor-stats", "--db", db).out)))
-    assert list(stats[0]) == list(export.VISITOR_COLUMNS)
+    assert list(stats[0]) == list(export_kinds()["visitor-stats"].columns)
     sdl = [r for r in stats if r["site"] == "sdl.thuathienhue.gov.vn"]
     assert [r["total"] for r in sdl] == ["53957", "54321"] and sdl[0]["observed_at"] < sdl[1]["observed_at"]
     runs = [json.loads(line) for line in run_cli("export", "runs", "--db", db, "--format", "jsonl").out.splitlines()]
-    assert list(runs[0]) == list(export.RUN_COLUMNS) and len(runs) == _count(research_archive, "SELECT count(*) FROM crawl_runs")
+    assert list(runs[0]) == list(export_kinds()["runs"].columns) and len(runs) == _count(
+        research_archive, "SELECT count(*) FROM crawl_runs"
+    )
     assert all(isinstance(r["warc_files"], list) and r["status"] == "finished" for r in runs)
     hue = run_cli("export", "runs", "--db", db, "--province", "Huế", "--format", "jsonl").out.splitlines()
     assert {json.loads(line)["site"] for line in hue} == HUE_SITES
@@ -261,13 +266,13 @@ def test_export_streams_in_constant_memory(tmp_path: Path) -> None:
             batch.articles.append(
                 (
                     Record(url=url, site="hue.gov.vn", title=f"Tin {i}", date="2024-05-01", body=paragraph),
-                    Capture("2024-05-02", url),
+                    Provenance("2024-05-02", url),
                 )
             )
         archive.write(batch)
     with Archive(tmp_path / "big.sqlite", readonly=True) as archive, (tmp_path / "out.csv").open("w", encoding="utf-8") as out:
         tracemalloc.start()
-        n = export.write(export.rows(archive, "articles", Filters.of(province="Huế")), export.ARTICLE_COLUMNS, "csv", out)
+        n = export.write(export.rows(archive, "articles", Filters.of(province="Huế")), "articles", "csv", out)
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     assert n == 2000 and (tmp_path / "out.csv").stat().st_size > 40_000_000
@@ -335,8 +340,13 @@ def test_schema_doc_and_browser_describe_every_column(research_archive: Path) ->
             section = doc.split(f"### `{table}`", 1)[1].split("\n### ", 1)[0]
             for (column,) in conn.execute(f"SELECT name FROM pragma_table_info('{table}')"):
                 assert f"| `{column}` |" in section, f"docs/schema.md does not describe {table}.{column}"
-            if TABLES.get(table, ("", {}))[1]:
-                columns = {c for (c,) in conn.execute(f"SELECT name FROM pragma_table_info('{table}')")}
-                assert set(TABLES[table][1]) == columns, f"the browser's descriptions of {table} are out of date"
+            columns = [c for (c,) in conn.execute(f"SELECT name FROM pragma_table_info('{table}')")]
+            assert [c.name for c in described()[table].columns] == columns, f"archive/tables.toml is out of date for {table}"
+        # One description for all: the documentation's tables section is made from it …
+        assert markdown() in doc, "docs/schema.md is out of date: run `python -m archive.tables docs/schema.md`"
+        # … and the browser shows the same columns with the same meanings.
+        shown = metadata("archive")["databases"]["archive"]["tables"]
+        for spec in described().values():
+            assert list(shown[spec.name]["columns"]) == [c.name for c in spec.columns]
     finally:
         conn.close()

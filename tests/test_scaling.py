@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from crawler.sample_portal import SamplePortalServer
+from portal_archive.sample_portal import SamplePortalServer
 
 from .conftest import SITES, expected_articles, run_cli
 
@@ -64,7 +64,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def worker(name: str, folder: Path, portal: SamplePortalServer, frontier: str) -> subprocess.Popen[bytes]:
     args = [
-        sys.executable, "-m", "archive.cli", "crawl", f"http://{HOST}/", "--db", str(folder / f"{name}.sqlite"),
+        sys.executable, "-m", "portal_archive", "crawl", f"http://{HOST}/", "--db", str(folder / f"{name}.sqlite"),
         "--warc-dir", str(folder / f"warc-{name}"), "--proxy", portal.url, "--delay", "0.1",
         "--frontier", frontier, "--worker", name,
     ]  # fmt: skip

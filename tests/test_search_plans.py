@@ -14,9 +14,11 @@ import pytest
 
 from archive import search as search_module
 from archive.search import Filters, search
-from archive.store import TOKENIZER_FOLDS, Archive, Batch, Capture, indexed
-from crawler.extract import Record
-from crawler.extract.text import _FOLD_TABLE, _MARKS, _decompose, fold, nfc
+from archive.store import Archive, Batch
+from portals.extract import Record
+from portals.folding import COMBINING_MARKS, FOLD_TABLE, FOLDS_ALONE, TOKENIZER_FOLDS, decompose, fold, indexed
+from portals.items import Provenance
+from portals.text import nfc
 
 SITES = ("danang.gov.vn", "hue.gov.vn", "thanhhoa.gov.vn")
 # Syllables with their weights: "xa hoi" in most articles, "vac xin" in few, "hoa sen" in fewer.
@@ -52,7 +54,7 @@ def _archive(path: Path, order: str, n: int = 400) -> Archive:
             date=None if i % 97 == 5 else day.isoformat(),
             body=_body(rng, i),
         )
-        batch.articles.append((record, Capture(fetched_at="2025-01-01T00:00:00+07:00", fetched_url=record.url)))
+        batch.articles.append((record, Provenance(fetched_at="2025-01-01T00:00:00+07:00", fetched_url=record.url)))
     archive.write(batch)
     return archive
 
@@ -101,8 +103,8 @@ def _fold_by_regex(text: str) -> str:
     """What ``fold`` gives, the slow way: every combining mark of the decomposed text dropped by
     one regex, or where that changes the length, the table."""
     text = nfc(text)
-    folded = _MARKS.sub("", _decompose(text))
-    return folded if len(folded) == len(text) else text.translate(_FOLD_TABLE)
+    folded = COMBINING_MARKS.sub("", decompose(text))
+    return folded if len(folded) == len(text) else text.translate(FOLD_TABLE)
 
 
 def test_fold_by_stretches_is_fold_by_regex() -> None:
@@ -120,9 +122,9 @@ def test_fold_by_stretches_is_fold_by_regex() -> None:
 
 def test_characters_that_fold_alone() -> None:
     """What lets Vietnamese text be searched for highlights without folding it: for the characters
-    of ``_ALONE`` (and ASCII), the fold of two is the folds of each side by side, and each is a
+    of ``FOLDS_ALONE`` (and ASCII), the fold of two is the folds of each side by side, and each is a
     word character, or a space, as its fold is."""
-    alone = search_module._ALONE + "".join(chr(c) for c in range(0x80))
+    alone = FOLDS_ALONE + "".join(chr(c) for c in range(0x80))
     assert {"đ", "Đ", "ầ", "Ễ", "ự", "ý", "“", "–", "…", "\n"} <= set(alone)
     assert not {"\u0301", "Σ", "\u2000", "İ"} & set(alone)
     rng = random.Random(3)

@@ -48,7 +48,7 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "archive.cli", "serve", "--db", str(db), "--port", str(self.port), *options],
+            [sys.executable, "-m", "portal_archive", "serve", "--db", str(db), "--port", str(self.port), *options],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )

@@ -25,10 +25,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from archive.search import Filters, count, search
-from archive.store import Archive, Batch, Capture
-from crawler.extract import Record
-from crawler.registry import load_registry
-from crawler.sample_portal import DEFAULT_SITES_DIR
+from archive.store import Archive, Batch
+from portal_archive.sample_portal import DEFAULT_SITES_DIR
+from portals.extract import Record
+from portals.items import Provenance
+from portals.registry import load_registry
 
 # (label, query, filters, order)
 QUERIES: list[tuple[str, str, dict[str, object], str]] = [
@@ -75,7 +76,7 @@ def build(path: Path, n: int, seed: int = 5) -> None:
                 date=day,
                 body="\n\n".join(". ".join(rng.sample(pool, 4)) + "." for _ in range(rng.randint(2, 6))),
             )
-            batch.articles.append((record, Capture(f"{day}T12:00:00+07:00", record.url)))
+            batch.articles.append((record, Provenance(f"{day}T12:00:00+07:00", record.url)))
             if len(batch.articles) == 2000:
                 archive.write(batch)
                 batch = Batch()

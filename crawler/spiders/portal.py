@@ -29,18 +29,17 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.python.failure import Failure
 
 from archive.schema import now
-from archive.store import AttachmentRow, Capture, PageMark, VisitorObservation
 from archive.warc import WarcPointer
+from portals.extract import PageAnalysis
+from portals.items import ArticleItem, AttachmentRow, FrontierItem, FrontierMark, Provenance, SeenItem, VisitorObservation
+from portals.links import is_pagination
+from portals.profiles import PortalProfile, get_profile
+from portals.registry import find_site
+from portals.urls import canonicalize, host_of, site_of
 
 from ..capture import captured, warc_dir_for
-from ..extract import Page
-from ..items import ArticleItem, FrontierItem, SeenItem
-from ..links import is_pagination
 from ..offload import Analyser, ExtractCrashed
-from ..profiles import PortalProfile, get_profile
-from ..registry import find_site
 from ..session import CrawlSession, done_when_stored
-from ..urls import canonicalize, host_of, site_of
 
 _RUN_STATUS = {"finished": "finished", "shutdown": "interrupted", "cancelled": "interrupted", "storage_failed": "failed"}
 _LIMITS = {
@@ -210,7 +209,7 @@ class PortalSpider(scrapy.Spider):
         if response.meta.get("warc_failed"):  # not captured: stays pending for --resume
             return
         if response.meta.get("truncated"):  # the stream ended early: what arrived is not the page
-            yield PageMark(
+            yield FrontierMark(
                 url,
                 "failed",
                 kind,
@@ -223,14 +222,16 @@ class PortalSpider(scrapy.Spider):
             return
         if response.status == 304:
             yield SeenItem(url, at)
-            yield PageMark(url, "done", "article", depth, at, 304, attempts=attempts)
+            yield FrontierMark(url, "done", "article", depth, at, 304, attempts=attempts)
             return
         content_type = _header(response, "Content-Type")
         if not isinstance(response, TextResponse) or "html" not in (content_type or "text/html").lower():
-            yield PageMark(url, "done", kind, depth, at, response.status, error=f"not_html: {content_type}", attempts=attempts)
+            yield FrontierMark(
+                url, "done", kind, depth, at, response.status, error=f"not_html: {content_type}", attempts=attempts
+            )
             return
         if not response.body.strip():
-            yield PageMark(url, "failed", kind, depth, at, response.status, error="empty_page: no content", attempts=attempts)
+            yield FrontierMark(url, "failed", kind, depth, at, response.status, error="empty_page: no content", attempts=attempts)
             return
         try:
             page, found = await maybe_deferred_to_future(
@@ -239,31 +240,32 @@ class PortalSpider(scrapy.Spider):
                 )
             )
         except ExtractCrashed as exc:
-            yield PageMark(url, "failed", kind, depth, at, response.status, error=f"extract_crashed: {exc}", attempts=attempts)
+            yield FrontierMark(
+                url, "failed", kind, depth, at, response.status, error=f"extract_crashed: {exc}", attempts=attempts
+            )
             return
         if page.is_article:
-            capture = self._capture(response, at)
-            yield ArticleItem(page.record, capture)
+            yield ArticleItem(page.record, self._provenance(response, at))
             for output in self._attachments(page, at):
                 yield output
         if page.record.visitor_stats:
             yield VisitorObservation(page.record.site, page.record.visitor_stats, at, page.url)
         requests = list(self._follow(page, found, depth))
         if requests:  # in the frontier before they are requested
-            yield FrontierItem([PageMark(r.meta["frontier_url"], "pending", r.meta["kind"], depth + 1, at) for r in requests])
+            yield FrontierItem([FrontierMark(r.meta["frontier_url"], "pending", r.meta["kind"], depth + 1, at) for r in requests])
         for request in requests:
             yield request
         if kind == "article" and not page.is_article and self.profile is not None and self.profile.is_article(url):
             # The profile says this URL is an article, yet it holds neither title nor body.
-            yield PageMark(
+            yield FrontierMark(
                 url, "failed", kind, depth, at, response.status, error="empty_page: no article found", attempts=attempts
             )
             return
-        yield PageMark(url, "done", "article" if page.is_article else kind, depth, at, response.status, attempts=attempts)
+        yield FrontierMark(url, "done", "article" if page.is_article else kind, depth, at, response.status, attempts=attempts)
 
-    def _capture(self, response: Response, at: str) -> Capture:
+    def _provenance(self, response: Response, at: str) -> Provenance:
         pointer: WarcPointer | None = response.meta.get("warc")
-        return Capture(
+        return Provenance(
             fetched_at=at,
             fetched_url=response.url,
             http_status=response.status,
@@ -275,7 +277,7 @@ class PortalSpider(scrapy.Spider):
             last_modified=_header(response, "Last-Modified"),
         )
 
-    def _follow(self, page: Page, found: dict[str, str], depth: int) -> Iterator[scrapy.Request]:
+    def _follow(self, page: PageAnalysis, found: dict[str, str], depth: int) -> Iterator[scrapy.Request]:
         if page.profile is None or not page.profile.article:  # no URL scheme: archived URLs are articles
             found = {u: "article" if self.session.is_known(u) else k for u, k in found.items()}
         articles = [u for u, k in found.items() if k == "article"]
@@ -298,7 +300,7 @@ class PortalSpider(scrapy.Spider):
             yield self._request(url, kind, depth + 1, priority)
 
     # -- attachments ----------------------------------------------------------------------
-    def _attachments(self, page: Page, at: str) -> Iterator[Any]:
+    def _attachments(self, page: PageAnalysis, at: str) -> Iterator[Any]:
         for attachment in page.record.attachments:
             if host_of(attachment.url) not in self.allowed_domains:
                 yield AttachmentRow(page.record.url, attachment.url, attachment.text, "offsite")
@@ -306,7 +308,7 @@ class PortalSpider(scrapy.Spider):
             yield AttachmentRow(page.record.url, attachment.url, attachment.text, "pending")
             if not self.session.is_done(attachment.url):
                 # In the frontier too, so that a crawl interrupted before fetching it resumes it.
-                yield PageMark(attachment.url, "pending", "attachment", 0, at)
+                yield FrontierMark(attachment.url, "pending", "attachment", 0, at)
                 yield self._attachment_request(attachment.url, page.record.url, attachment.text)
 
     def _attachment_request(self, url: str, article_url: str, text: str | None) -> scrapy.Request:
@@ -341,7 +343,7 @@ class PortalSpider(scrapy.Spider):
             yield AttachmentRow(
                 response.meta["article_url"], response.meta["frontier_url"], response.meta.get("text"), "failed: truncated_body"
             )
-            yield PageMark(
+            yield FrontierMark(
                 response.meta["frontier_url"],
                 "failed",
                 "attachment",
@@ -366,7 +368,7 @@ class PortalSpider(scrapy.Spider):
             warc_offset=pointer.offset if pointer else None,
             warc_record_id=pointer.record_id if pointer else None,
         )
-        yield PageMark(response.meta["frontier_url"], "done", "attachment", 0, at, response.status, attempts=attempts)
+        yield FrontierMark(response.meta["frontier_url"], "done", "attachment", 0, at, response.status, attempts=attempts)
 
     # -- failures -------------------------------------------------------------------------
     def failed(self, failure: Failure) -> Iterator[Any]:
@@ -388,7 +390,7 @@ class PortalSpider(scrapy.Spider):
             if "crawl closing" in message:  # dropped at a limit: stays pending, for --resume
                 return
             if message.startswith("redirect_duplicate"):  # redirected to a page this crawl already has
-                yield PageMark(
+                yield FrontierMark(
                     url, "done", meta.get("kind"), meta.get("depth", 0), now(), error=message[:200], attempts=_attempts(meta)
                 )
                 return
@@ -397,7 +399,9 @@ class PortalSpider(scrapy.Spider):
             elif "max redirections" in message:  # a chain longer than REDIRECT_MAX_TIMES
                 kind = "redirect_loop"
             else:  # robots.txt or out of scope: never fetched
-                yield PageMark(url, "skipped", meta.get("kind"), meta.get("depth", 0), now(), error=f"skipped: {message[:200]}")
+                yield FrontierMark(
+                    url, "skipped", meta.get("kind"), meta.get("depth", 0), now(), error=f"skipped: {message[:200]}"
+                )
                 return
         elif failure.check(DownloadCancelledError) or "download_maxsize" in message or "larger than" in message:
             kind = "too_large"
@@ -406,7 +410,7 @@ class PortalSpider(scrapy.Spider):
         at = now()
         if meta.get("kind") == "attachment":
             yield AttachmentRow(meta["article_url"], url, meta.get("text"), f"failed: {kind}")
-        yield PageMark(
+        yield FrontierMark(
             url,
             "failed",
             meta.get("kind"),

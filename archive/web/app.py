@@ -1,0 +1,121 @@
+"""``portal-archive serve``: the archive in Datasette, read-only, for researchers' browsers.
+
+``make_datasette`` builds a Datasette over the archive file with this package's plugin
+(``archive.web``: hooks in ``__init__.py``, facets in ``facets.py``, ``templates/`` and ``static/``
+as files) registered programmatically, so there is nothing to install; ``metadata`` describes the
+tables and columns from ``archive/tables.toml``, the description ``export`` and docs/schema.md use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from datasette.app import Datasette
+
+from ..tables import plain, tables
+from . import PLUGIN
+
+CANNED_QUERIES: dict[str, dict[str, Any]] = {
+    "articles_per_site_per_month": {
+        "title": "Articles per site per month",
+        "description": "Publication volume by article date; leave site empty for every site. Charts: /-/charts",
+        "sql": (
+            "select site, substr(date, 1, 7) as month, count(*) as articles from articles\n"
+            "where date is not null and (:site = '' or site = :site)\n"
+            "group by site, month order by site, month"
+        ),
+    },
+    "visitor_statistics_over_time": {
+        "title": "Visitor statistics of a site over time",
+        "description": "Every reading of the site's visitor counters, oldest first. Charts: /-/charts",
+        "sql": (
+            "select observed_at, total, online, today, yesterday, this_week, this_month, this_year, crawl_run_id\n"
+            "from visitor_stats where site = :site order by observed_at"
+        ),
+    },
+    "articles_changed_after_publication": {
+        "title": "Articles changed after publication",
+        "description": "Articles the archive saw change (more than one version), latest change first.",
+        "sql": (
+            "select a.id, a.site, a.title, a.date, a.versions, a.first_seen, a.last_changed, a.url\n"
+            "from articles a where a.versions > 1 order by a.last_changed desc"
+        ),
+    },
+}
+
+
+def metadata(database: str) -> dict[str, Any]:
+    described: dict[str, Any] = {
+        t.name: {"description": plain(t.description), "columns": {c.name: plain(c.meaning) for c in t.columns}}
+        for t in tables().values()
+    }
+    described["articles"].update(
+        sort_desc="date",
+        label_column="title",
+        facets=["site", {"province": "site"}, {"year": "date"}],
+    )
+    described["visitor_stats"].update(sort_desc="observed_at", facets=["site", {"province": "site"}, {"year": "observed_at"}])
+    described["crawl_runs"].update(sort_desc="id", facets=["site", "status"])
+    described["articles_fts"]["hidden"] = True
+    return {
+        "title": "Portal archive",
+        "description_html": (
+            "Articles and visitor statistics archived from Vietnam's provincial government portals. "
+            f'Search <a href="/{quote(database)}/articles">articles</a> with or without diacritics; '
+            'see the <a href="/-/charts">charts</a> of publication volume and visitor statistics.'
+        ),
+        "databases": {database: {"tables": described, "queries": CANNED_QUERIES}},
+        "plugins": {PLUGIN: {"database": database}},
+    }
+
+
+def make_datasette(path: Path, *, allow_sql: bool = False, immutable: bool = True) -> Datasette:
+    """A Datasette over the archive file with this module as its plugin. ``immutable`` opens
+    the file as never changing (fast, no locks); otherwise read-only connections (mode=ro)."""
+    from datasette.plugins import pm
+
+    plugin = sys.modules[__package__ or "archive.web"]
+    if not pm.is_registered(plugin):
+        pm.register(plugin, name=PLUGIN)
+    return Datasette(
+        files=[] if immutable else [str(path)],
+        immutables=[str(path)] if immutable else [],
+        metadata=metadata(path.stem),
+        settings={
+            "default_allow_sql": allow_sql,
+            "suggest_facets": False,
+            "truncate_cells_html": 160,
+            "facet_time_limit_ms": 1000,
+        },
+    )
+
+
+def being_written(path: Path) -> bool:
+    """Whether a writer (a crawl) has the archive open: its write-ahead log holds data. Such a
+    file must be read live, not opened as immutable."""
+    wal = path.with_name(path.name + "-wal")
+    return wal.exists() and wal.stat().st_size > 0
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise OSError if the server could not listen on ``host``:``port``."""
+    with socket.create_server((host, port)):
+        pass
+
+
+def serve(path: Path, *, host: str, port: int, allow_sql: bool, immutable: bool) -> None:
+    import datasette.handle_exception
+    import uvicorn
+
+    # Datasette prints every 403 and 404 as a rich traceback with locals: keep the console for
+    # real errors (they are still printed, by the standard traceback module).
+    datasette.handle_exception.rich = None
+
+    ds = make_datasette(path, allow_sql=allow_sql, immutable=immutable)
+    asyncio.run(ds.invoke_startup())
+    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)

@@ -1,0 +1,265 @@
+"""Commands for archivists: ``crawl`` (with resume, revisits and a shared frontier), ``runs``,
+``merge`` (workers' shards), ``reextract`` (records rebuilt from WARC) and ``verify``."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..output import emit
+from .common import EXIT_CODES, BadInput, Failure, db_option, format_option, open_archive
+
+RUN_COLUMNS = ["id", "site", "mode", "status", "pages", "articles_new", "articles_changed", "articles_unchanged", "errors"]
+
+
+def _warc_dir(db_path: str, warc_dir: str | None) -> Path:
+    from archive.warc import default_warc_dir
+
+    return Path(warc_dir) if warc_dir else default_warc_dir(db_path)
+
+
+@click.command(epilog=EXIT_CODES)
+@click.argument("sites", nargs=-1, required=True, metavar="SITE_OR_URL...")
+@db_option
+@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many pages.")
+@click.option("--max-time", type=click.FloatRange(min=1), help="Stop after this many seconds.")
+@click.option("--max-depth", type=click.IntRange(min=0), help="Follow links at most this deep.")
+@click.option(
+    "--delay",
+    type=click.FloatRange(min=0),
+    help="Seconds between requests to a host (default 1; 0 also disables AutoThrottle).",
+)
+@click.option("--proxy", help="Send every request through this HTTP proxy (e.g. a local replay server).")
+@click.option("--revisit", "mode", flag_value="revisit", help="Also re-check archived articles (conditional requests).")
+@click.option("--full", "mode", flag_value="full", help="Refetch everything, archived or not.")
+@click.option("--resume", is_flag=True, help="Continue the site's last unfinished crawl where it stopped.")
+@click.option("--warc-dir", type=click.Path(file_okay=False), help="Where WARC files go (default: warc/ beside --db).")
+@click.option(
+    "--frontier",
+    help="Share the crawl's frontier with other workers through Redis (redis://HOST:PORT/DB); see docs/scaling.md.",
+)
+@click.option("--fresh", is_flag=True, help="With --frontier: forget the shared queue first and start a new crawl.")
+@click.option("--worker", help="With --frontier: this worker's name (default: host-pid).")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a Scrapy setting for this crawl (repeatable), e.g. --set DOWNLOAD_TIMEOUT=10; VALUE is read as JSON if it can be.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log what the crawler does.")
+def crawl(
+    sites: tuple[str, ...],
+    db_path: str,
+    max_pages: int | None,
+    max_time: float | None,
+    max_depth: int | None,
+    delay: float | None,
+    proxy: str | None,
+    mode: str | None,
+    resume: bool,
+    warc_dir: str | None,
+    frontier: str | None,
+    fresh: bool,
+    worker: str | None,
+    overrides: tuple[str, ...],
+    verbose: bool,
+) -> None:
+    """Crawl portals into the archive, capturing every response in WARC files.
+
+    SITE_OR_URL is a registered domain (`portal-archive sites` lists them; its profile and start
+    URLs are used) or a start URL of any portal (generic discovery and extraction). Robots.txt
+    (with Crawl-delay) is obeyed; only the site's own hosts are fetched.
+
+    By default a re-crawl is incremental: listings are fetched, but only articles not yet
+    archived; --revisit re-checks archived ones with conditional requests, --full refetches all.
+    Unchanged articles add no version; changed ones add one. --resume continues a crawl that was
+    stopped (Ctrl-C, SIGTERM, or killed) without fetching what it had already stored.
+    """
+    from crawler.options import CrawlOptions
+    from crawler.run import CrawlTarget, check_targets, run_crawls
+    from crawler.session import CrawlLocked, StorageFailure
+    from crawler.spiders.portal import SiteError
+
+    targets = [CrawlTarget(site, mode=mode or "incremental", resume=resume) for site in sites]
+    try:
+        check_targets(targets)
+    except SiteError as exc:
+        raise BadInput(str(exc)) from None
+    extra = {**_parse_overrides(overrides), **(_frontier_settings(frontier, targets, fresh, worker) if frontier else {})}
+    open_archive(db_path, readonly=False).close()  # a bad --db fails here, before any fetch
+    options = CrawlOptions(
+        max_pages=max_pages, max_time=max_time, max_depth=max_depth, delay=delay, proxy=proxy, warc_dir=warc_dir
+    )
+    try:
+        run_ids = run_crawls(
+            targets,
+            db_path,
+            options,
+            log_level="INFO" if verbose else "WARNING",
+            progress="live" if sys.stderr.isatty() else "plain",
+            extra=extra,
+        )
+    except (CrawlLocked, StorageFailure) as exc:
+        raise Failure(str(exc)) from None
+    report_runs(db_path, run_ids)
+
+
+def _parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:
+    """``--set NAME=VALUE`` pairs as settings; a name must be an upper-case setting name."""
+    values: dict[str, Any] = {}
+    for pair in overrides:
+        name, sep, raw = pair.partition("=")
+        name = name.strip()
+        if not sep or not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+            raise BadInput(f"--set takes NAME=VALUE with an upper-case setting name (e.g. DOWNLOAD_TIMEOUT=10), not {pair!r}")
+        try:
+            values[name] = json.loads(raw)
+        except ValueError:
+            values[name] = raw
+    return values
+
+
+def _frontier_settings(url: str, targets: list[Any], fresh: bool, worker: str | None) -> dict[str, Any]:
+    """Settings for a worker on a shared Redis frontier (one site per worker process)."""
+    from crawler.distributed import FrontierUnreachable, join_frontier
+    from crawler.spiders.portal import resolve_site
+
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise BadInput(f"--frontier {url!r} is not a redis:// URL")
+    if len(targets) != 1:
+        raise BadInput("a worker on a shared frontier crawls one site")
+    try:
+        return join_frontier(url, resolve_site(targets[0].site)[0], fresh=fresh, worker=worker)
+    except FrontierUnreachable as exc:
+        raise Failure(str(exc)) from None
+
+
+def report_runs(db_path: str, run_ids: list[int]) -> None:
+    """The table of the crawl runs just made; exit 1 if one did not finish."""
+    archive = open_archive(db_path, readonly=True)
+    rows = [r for r in (archive.run(i) for i in run_ids) if r]
+    archive.close()
+    emit(rows, "table", RUN_COLUMNS, title="Crawl runs")
+    click.echo(f"archive: {Path(db_path).resolve()}")
+    for row in rows:
+        if row.get("degraded"):
+            click.echo(f"warning: run {row['id']} of {row['site']} looks degraded: {row['degraded']}", err=True)
+    if len(rows) != len(run_ids) or any(r["status"] not in ("finished", "limit_reached") for r in rows):
+        raise Failure("a crawl did not finish (see the table above)")
+
+
+@click.command(epilog=EXIT_CODES)
+@db_option
+@click.option("--site", help="Only runs of this site.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@format_option
+def runs(db_path: str, site: str | None, limit: int, fmt: str) -> None:
+    """List crawl runs, newest first: how each ended and what it stored."""
+    from portals.urls import site_id
+
+    archive = open_archive(db_path, readonly=True)
+    try:
+        rows = archive.runs(site_id(site) if site else None, limit)
+    finally:
+        archive.close()
+    emit(
+        rows,
+        fmt,
+        [
+            "id",
+            "site",
+            "started_at",
+            "finished_at",
+            "status",
+            "pages",
+            "articles_new",
+            "articles_changed",
+            "articles_unchanged",
+            "errors",
+        ],
+    )
+
+
+@click.command(epilog=EXIT_CODES)
+@click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@db_option
+@click.option("--warc-dir", type=click.Path(file_okay=False), help="The main archive's WARC folder (default: warc/ beside --db).")
+def merge(shards: tuple[str, ...], db_path: str, warc_dir: str | None) -> None:
+    """Fold workers' shards (their own --db files) into the main archive.
+
+    Every crawl run of a shard that the main archive lacks is imported in one transaction, with
+    its article versions, unchanged sightings, attachments and visitor statistics; its WARC files
+    are copied beside the main archive. Merging a shard again changes nothing.
+    """
+    from archive.merge import MergeError
+    from archive.merge import merge as run_merge
+    from archive.store import ArchiveError
+
+    archive = open_archive(db_path, readonly=False)
+    target = _warc_dir(db_path, warc_dir)
+    try:
+        for shard in shards:
+            try:
+                report = run_merge(archive, Path(shard), warc_dir=target)
+            except (MergeError, ArchiveError) as exc:
+                raise BadInput(str(exc)) from None
+            click.echo(
+                f"{shard}: {report.runs} run(s) merged ({report.skipped} already there): {report.written.new} new, "
+                f"{report.written.changed} changed, {report.written.unchanged} unchanged articles; "
+                f"{report.warc_files} WARC file(s) copied"
+            )
+    finally:
+        archive.close()
+
+
+@click.command(epilog=EXIT_CODES)
+@db_option
+@click.option("--site", help="Only this site.")
+@click.option("--warc-dir", type=click.Path(file_okay=False), help="The WARC folder (default: warc/ beside --db).")
+def reextract(db_path: str, site: str | None, warc_dir: str | None) -> None:
+    """Rebuild article records from the archived WARC responses, with no network.
+
+    Run after an extractor improvement: each article's latest capture is extracted again, and a
+    version is added only where the record really changed.
+    """
+    from ..reextract import reextract as run_reextract
+
+    archive = open_archive(db_path, readonly=False)
+    try:
+        report = run_reextract(archive, _warc_dir(db_path, warc_dir), site=site)
+    finally:
+        archive.close()
+    click.echo(
+        f"checked {report.checked} articles: {report.changed} changed, {report.unchanged} unchanged, "
+        f"{report.missing} without a readable capture"
+    )
+    if report.missing:
+        raise Failure(f"{report.missing} article(s) have no readable WARC capture (see `portal-archive verify`)")
+
+
+@click.command(epilog=EXIT_CODES)
+@db_option
+@click.option("--warc-dir", type=click.Path(file_okay=False), help="The WARC folder (default: warc/ beside --db).")
+@click.option("--repair", is_flag=True, help="Cut the truncated tail a killed crawl left in a WARC file.")
+def verify(db_path: str, warc_dir: str | None, repair: bool) -> None:
+    """Check an archive: SQLite integrity, every WARC file complete, every pointer resolving."""
+    from archive.verify import verify as run_verify
+
+    archive = open_archive(db_path, readonly=not repair)
+    try:
+        report = run_verify(archive, _warc_dir(db_path, warc_dir), repair=repair)
+    finally:
+        archive.close()
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        raise Failure("the archive has problems (see above)" + ("" if repair else "; --repair cuts truncated WARC tails"))
+
+
+COMMANDS = [crawl, runs, merge, reextract, verify]

@@ -1,0 +1,235 @@
+"""Commands for researchers: ``search``, ``show`` (one article and its history), ``export``,
+``report`` (a self-contained HTML page) and ``serve`` (the archive in a browser)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..output import TERMINAL_MARK, emit, print_hits, text_output
+from .common import EXIT_CODES, BadInput, Failure, checked_filters, db_option, filter_options, open_archive
+
+
+@click.command(epilog=EXIT_CODES)
+@click.argument("query")
+@db_option
+@filter_options
+@click.option("--limit", type=click.IntRange(min=1, max=10_000), default=20, show_default=True, help="At most this many results.")
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "date"]),
+    default="relevance",
+    show_default=True,
+    help="Best matches first (title matches weigh most), or newest first.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "jsonl", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format; json, jsonl and csv carry id, date, site, title, url, snippet (matches in <mark>), "
+    "score (bm25, higher is better; empty with --sort date).",
+)
+def search(
+    query: str,
+    db_path: str,
+    sites: tuple[str, ...] = (),
+    provinces: tuple[str, ...] = (),
+    families: tuple[str, ...] = (),
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 20,
+    sort: str = "relevance",
+    fmt: str = "table",
+) -> None:
+    """Search archived articles, with or without diacritics.
+
+    "da nang" finds "Đà Nẵng"; "dan dau" finds "dẫn đầu"; "hoà" finds "hòa". Use "quotes" for a
+    phrase, AND / OR / NOT (capitals) between terms, parentheses, and a trailing * for a prefix
+    (du*). Snippets show the matches in the original text.
+
+    \b
+    Examples:
+      portal-archive search '"Thừa Thiên Huế" AND du lich*' --since 2020 --until 2020-12
+      portal-archive search "chuyen doi so" --province "da nang" --sort date --format csv
+    """
+    from archive.search import FilterError, QueryError, count
+    from archive.search import search as run_search
+
+    archive = open_archive(db_path, readonly=True)
+    mark = TERMINAL_MARK if fmt == "table" else ("<mark>", "</mark>")
+    try:
+        filters = checked_filters(archive, sites, provinces, families, since, until)
+        hits = run_search(archive, query, filters, limit=limit, order=sort, mark=mark)
+        total = count(archive, query, filters) if fmt == "table" else len(hits)
+    except QueryError as exc:
+        raise BadInput(f"bad query {query!r}: {exc}") from None
+    except FilterError as exc:
+        raise BadInput(str(exc)) from None
+    finally:
+        archive.close()
+    if fmt == "table":
+        print_hits(hits, total, query)
+    else:
+        emit([h.to_dict() for h in hits], fmt, ["id", "date", "site", "title", "url", "snippet", "score"])
+
+
+@click.command(epilog=EXIT_CODES)
+@click.argument("article", metavar="URL_OR_ID")
+@db_option
+@click.option("--diff", is_flag=True, help="Also print a unified diff from each version to the next.")
+@click.option("--no-body", is_flag=True, help="Leave the article's text out (metadata, versions, provenance only).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def show(article: str, db_path: str, diff: bool, no_body: bool, fmt: str) -> None:
+    """Print one article with its history: source, date, every version the archive kept (when it
+    was fetched, which fields changed), its attachments and the WARC record of every capture.
+
+    URL_OR_ID is the id that search prints (#42) or the article's URL in any spelling (http or
+    https, with or without www., parameters in any order). --format json gives everything,
+    including each version's full record.
+    """
+    from archive.history import ArticleNotFound, history, render_text, unified_diffs
+
+    archive = open_archive(db_path, readonly=True)
+    try:
+        hist = history(archive, article)
+    except ArticleNotFound as exc:
+        raise BadInput(str(exc)) from None
+    finally:
+        archive.close()
+    if fmt == "json":
+        data = hist.to_dict()
+        if diff:
+            data["diffs"] = unified_diffs(hist)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(hist, body=not no_body, diff=diff))
+
+
+@click.command(epilog=EXIT_CODES)
+@click.argument("kind", type=click.Choice(["articles", "visitor-stats", "runs"]))
+@db_option
+@filter_options
+@click.option("--query", help="Articles only: those matching this search (same syntax as `search`).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to this file (default: stdout).")
+@click.option("--bom", is_flag=True, help="Start a CSV with a UTF-8 byte-order mark (for spreadsheet programs).")
+def export(
+    kind: str,
+    db_path: str,
+    sites: tuple[str, ...],
+    provinces: tuple[str, ...],
+    families: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    query: str | None,
+    fmt: str,
+    out: str | None,
+    bom: bool,
+) -> None:
+    """Export articles, visitor statistics or crawl runs as CSV or JSON Lines.
+
+    Rows stream from the database (constant memory on any archive). The columns are fixed and
+    documented in docs/schema.md: articles by id, visitor-stats by site and time, runs by id.
+    --since/--until apply to the article date, the observation time or the run's start. A file
+    given with --out appears complete or not at all.
+    """
+    from archive import export as exporter
+    from archive.search import FilterError, QueryError
+
+    if kind != "articles" and (query or families):
+        raise BadInput("--query and --family apply to `export articles` only")
+    if out and not Path(out).resolve().parent.is_dir():
+        raise BadInput(f"--out: directory {Path(out).resolve().parent} does not exist")
+    archive = open_archive(db_path, readonly=True)
+    try:
+        filters = checked_filters(archive, sites, provinces, families, since, until)
+        rows = exporter.rows(archive, kind, filters, query)  # a bad query fails here, before any output
+        with text_output(Path(out) if out else None) as stream:
+            n = exporter.write(rows, kind, fmt, stream, bom=bom)
+        if out:
+            click.echo(f"exported {n:,} {kind} to {out}", err=True)
+    except QueryError as exc:
+        raise BadInput(f"bad query {query!r}: {exc}") from None
+    except FilterError as exc:
+        raise BadInput(str(exc)) from None
+    except BrokenPipeError:  # `export … | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    finally:
+        archive.close()
+
+
+@click.command(epilog=EXIT_CODES)
+@db_option
+@filter_options
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True), help="The HTML file to write.")
+@click.option("--title", default="Portal archive report", show_default=True, help="The page's title.")
+def report(
+    db_path: str,
+    sites: tuple[str, ...],
+    provinces: tuple[str, ...],
+    families: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    out: str,
+    title: str,
+) -> None:
+    """Write a self-contained HTML report: per-site tables, and charts of publication volume per
+    month and of visitor statistics over time, for every site (inline SVG; no scripts, no external
+    resources: it opens offline and prints). The filters narrow it like `search`.
+    """
+    from archive.report import render_report
+
+    if not Path(out).resolve().parent.is_dir():
+        raise BadInput(f"--out: directory {Path(out).resolve().parent} does not exist")
+    archive = open_archive(db_path, readonly=True)
+    try:
+        filters = checked_filters(archive, sites, provinces, families, since, until)
+        page = render_report(archive, filters, title=title)
+    finally:
+        archive.close()
+    with text_output(Path(out)) as stream:
+        stream.write(page)
+    click.echo(f"report written to {Path(out).resolve()}")
+
+
+@click.command(epilog=EXIT_CODES)
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", type=click.IntRange(min=1, max=65535), default=8001, show_default=True, help="Port to listen on.")
+@click.option("--allow-sql", is_flag=True, help="Let visitors run their own (read-only) SQL queries.")
+def serve(db_path: str, host: str, port: int, allow_sql: bool) -> None:
+    """Browse and search the archive in a web browser (Datasette), read-only.
+
+    The articles table has a search box that finds words with or without diacritics, exactly as
+    `portal-archive search`; facets by site, province and year; canned queries (articles per site
+    per month, visitor statistics of a site over time, articles changed after publication); and
+    charts at /-/charts. Nothing can be written; arbitrary SQL only with --allow-sql. The file is
+    opened immutable (fast, no locks) unless a crawl is writing to it, when it is read live.
+    Ctrl-C stops the server.
+    """
+    from archive.web.app import being_written, check_port
+    from archive.web.app import serve as run_server
+
+    open_archive(db_path, readonly=True).close()  # not an archive: one line, exit 2
+    path = Path(db_path).resolve()
+    immutable = not being_written(path)
+    try:
+        check_port(host, port)
+    except OSError as exc:
+        raise Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Serving {path} read-only at http://{shown}:{port}/{path.stem}/articles (Ctrl-C stops)")
+    if not immutable:
+        click.echo("the archive is being written (a crawl is running): reading it live rather than immutable", err=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"note: listening on {host}: anyone who can reach this machine can read the archive", err=True)
+    run_server(path, host=host, port=port, allow_sql=allow_sql, immutable=immutable)
+
+
+COMMANDS = [search, show, export, report, serve]

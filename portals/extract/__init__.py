@@ -1,0 +1,150 @@
+"""The extraction library: ``extract(html, url, profile=None) -> Record``.
+
+A pure function over a page's bytes (or text) and URL, used alike by the spider, by
+``portal-archive extract`` and by re-extraction from WARC files. It never touches the network
+or the database, and never raises on malformed input: what it cannot read is left empty and
+named in ``Record.warnings``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from ..profiles import PortalProfile, ProfileError, detect_profile, get_profile, profile_for_host
+from ..record import VISITOR_KEYS, Attachment, Record, Source
+from ..registry import find_site
+from ..urls import canonicalize, host_of, site_of
+from .article import read_article
+from .dom import Document, parse, text_content
+from .encoding import decode
+
+__all__ = ["VISITOR_KEYS", "Attachment", "PageAnalysis", "Record", "Source", "analyse", "canonical_url", "extract"]
+
+_MIN_ARTICLE_BODY = 120  # characters: shorter bodies are notices or navigation pages
+MAX_BODY = 1_000_000  # characters: no article is that long; past it, the body is cut and said so
+
+
+@dataclass
+class PageAnalysis:
+    """Everything the crawler needs from one fetched page, from a single parse."""
+
+    url: str  # canonical
+    profile: PortalProfile | None
+    record: Record
+    is_article: bool
+    links: list[tuple[str, str]] = field(default_factory=list)  # (absolute URL, link text)
+
+
+def _resolve_profile(url: str, text: str, profile: PortalProfile | None) -> PortalProfile | None:
+    """The given profile; else the family of the site in the registry; else a profile that lists
+    the host; else the family whose markers the page shows."""
+    if profile is not None:
+        return profile
+    site = find_site(url)
+    if site is not None and site.family:
+        try:
+            return get_profile(site.family)
+        except ProfileError:  # a registry row naming a family this version does not know
+            pass
+    return profile_for_host(host_of(url)) or detect_profile(text)
+
+
+def analyse(
+    html: bytes | str,
+    url: str,
+    profile: PortalProfile | None = None,
+    *,
+    content_type: str | None = None,
+    links: bool = True,
+) -> PageAnalysis:
+    """Parse a page once and return its record, whether it is an article, and (unless ``links``
+    is false) its links."""
+    text, _encoding = decode(html, content_type)
+    profile = _resolve_profile(url, text, profile)
+    doc = parse(text, remove=profile.remove if profile else ())
+    canonical = canonicalize(url, profile.drop_params if profile else frozenset())
+    article = read_article(doc, canonical, profile)
+    warnings = [
+        code for code, value in (("no_title", article.title), ("no_date", article.date), ("no_body", article.body)) if not value
+    ]
+    if doc.legacy:
+        warnings.append(f"legacy_{doc.legacy}")
+    body = article.body
+    if body is not None and len(body) > MAX_BODY:
+        body = body[:MAX_BODY].rsplit("\n\n", 1)[0] if "\n\n" in body[:MAX_BODY] else body[:MAX_BODY]
+        warnings.append("body_cut")
+    record = Record(
+        url=canonical,
+        site=site_of(canonical),
+        family=profile.name if profile else None,
+        title=article.title,
+        date=article.date,
+        updated=article.updated,
+        summary=article.summary,
+        body=body,
+        source=article.source,
+        views=article.views,
+        visitor_stats=article.visitor_stats,
+        attachments=article.attachments,
+        warnings=warnings,
+    )
+    looks_like_article = bool(article.title and article.body and len(article.body) >= _MIN_ARTICLE_BODY and article.date)
+    if profile and profile.article:  # the family's URL scheme says; an empty page is no article
+        is_article = profile.is_article(canonical) and bool(article.title or article.body)
+    else:
+        is_article = looks_like_article
+    return PageAnalysis(canonical, profile, record, is_article, _links(doc, url) if links else [])
+
+
+def extract(html: bytes | str, url: str, profile: PortalProfile | None = None, *, content_type: str | None = None) -> Record:
+    """The article record of a page (see ``tests/fixtures/README.md`` for the contract)."""
+    return analyse(html, url, profile, content_type=content_type, links=False).record
+
+
+def canonical_url(html: bytes | str, *, content_type: str | None = None) -> str | None:
+    """The URL a saved page names as its own (``<link rel="canonical">``, else ``og:url``),
+    absolute http(s), or None: for a page saved without the URL it was fetched from."""
+    text, _encoding = decode(html, content_type)
+    root = parse(text[:_CANONICAL_HEAD]).root
+    for el in root.iter("link", "meta"):
+        if el.tag == "link" and "canonical" in (el.get("rel") or "").lower().split():
+            value = el.get("href")
+        elif el.tag == "meta" and (el.get("property") or "").lower() == "og:url":
+            value = el.get("content")
+        else:
+            continue
+        value = (value or "").strip()
+        with contextlib.suppress(ValueError):
+            if urlsplit(value).scheme in ("http", "https") and urlsplit(value).hostname:
+                return value
+    return None
+
+
+_CANONICAL_HEAD = 200_000  # characters: the head of a page, where it names its URL
+
+
+def _links(doc: Document, url: str) -> list[tuple[str, str]]:
+    """The page's links as absolute http(s) URLs; a link no URL parser can read is left out."""
+    base = url
+    for el in doc.root.iter("base"):
+        if el.get("href"):
+            with contextlib.suppress(ValueError):
+                base = urljoin(url, el.get("href").strip())
+        break
+    out = []
+    for _order, el in doc.anchors:
+        if el.tag != "a":
+            continue
+        href = (el.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+            continue
+        try:
+            absolute = urljoin(base, href)
+            if urlsplit(absolute).scheme not in ("http", "https"):
+                continue
+        except ValueError:  # "http://[…", "//[x": not a URL
+            continue
+        out.append((absolute, " ".join(text_content(el).split())))
+    return out

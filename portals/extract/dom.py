@@ -1,0 +1,366 @@
+"""Parse a page once and read it as a sequence of text blocks, in reading order.
+
+A block is a run of text between block boundaries (``p``, ``div``, ``td``, ``br`` …), as a
+reader sees the page's lines. The heuristics of the other modules work on this sequence and
+look back at the elements only where markup matters (headings, classes, tables).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from ..folding import fold_many
+from ..text import clean, clean_many
+from . import legacy
+
+BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "html",
+        "legend",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
+)
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+# Never text a reader reads as content; select/option hold the "Liên kết website" menus.
+DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "select",
+    "option",
+    "optgroup",
+    "button",
+    "input",
+    "textarea",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "canvas",
+    "map",
+    "head",
+    "title",
+    "meta",
+    "link",
+)
+BOLD_TAGS = frozenset({"b", "strong"})
+# Elements a browser does not show: their text is metadata, not what the page says.
+HIDDEN_CLASSES = frozenset({"hidden", "hide", "d-none", "invisible", "sr-only", "screen-reader-text", "visually-hidden"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def is_hidden(el: etree._Element) -> bool:
+    names = el.keys()  # one call, then only the attributes it has are read
+    if not names:
+        return False
+    if "hidden" in names or ("aria-hidden" in names and el.get("aria-hidden") == "true" and not len(el)):
+        return True
+    style = el.get("style") if "style" in names else None
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    classes = el.get("class") if "class" in names else None
+    return classes is not None and not HIDDEN_CLASSES.isdisjoint(classes.lower().split())
+
+
+# Plain lxml elements: lxml.html's element classes cost a Python call for every node touched.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+_STRING = etree.XPath("string()", smart_strings=False)
+
+
+def text_content(el: etree._Element) -> str:
+    """All the text inside the element (lxml.html's ``text_content``)."""
+    return str(_STRING(el))
+
+
+def _drop_tree(el: etree._Element) -> None:
+    """Remove the element and what it holds; its tail stays (lxml.html's ``drop_tree``)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + el.tail
+        else:
+            previous.tail = (previous.tail or "") + el.tail
+    parent.remove(el)
+
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
+@dataclass(slots=True)
+class Block:
+    """A run of page text: its cleaned text, the block element holding it, where it is."""
+
+    text: str
+    element: etree._Element
+    index: int
+    start: int  # document position where the run begins (elements opened and closed before it)
+    order: int  # document position where the run ends
+    link_chars: int
+    bold_chars: int
+    folded: str = field(default="", repr=False)
+    hrefs: tuple[str, ...] = ()  # targets of the links in the run
+    inline_words: str = ""  # class and id words of the inline elements in the run (span.NewsTitle …)
+
+    @property
+    def link_ratio(self) -> float:
+        return self.link_chars / max(1, len(self.text))
+
+    @property
+    def is_bold(self) -> bool:
+        return self.bold_chars >= 0.9 * len(self.text)
+
+
+@dataclass(slots=True)
+class Document:
+    """A parsed page: the tree, its head metadata, its blocks, and its links and images in order;
+    ``legacy``: the legacy font encoding its text was converted from ("tcvn3", "vni"), if any."""
+
+    root: etree._Element
+    title_tag: str | None
+    meta: dict[str, str]
+    blocks: list[Block]
+    anchors: list[tuple[int, etree._Element]]  # (document position, <a> or <img>)
+    spans: dict[etree._Element, tuple[int, int]]  # element → (opening, closing) document position
+    legacy: str | None = None
+
+
+def parse(text: str, remove: Iterable[Callable[[etree._Element], list[etree._Element]]] = ()) -> Document:
+    """Parse HTML text (already decoded) into a Document. Never raises on malformed markup.
+
+    ``remove``: compiled selectors (a profile's) whose elements are dropped before reading.
+    Text in a legacy Vietnamese font encoding (TCVN3, VNI) is converted to Unicode first.
+    """
+    text = _XML_DECL.sub("", text, count=1).replace("\x00", "")
+    try:
+        root = etree.fromstring(text or "<html></html>", _PARSER)
+    except (etree.ParserError, ValueError):
+        root = None
+    if root is None:  # nothing an HTML parser reads as a document
+        root = etree.fromstring("<html><body></body></html>", _PARSER)
+    for selector in remove:
+        for el in selector(root):
+            _drop_tree(el)
+    kind = legacy.detect(text)
+    converted = legacy.convert_tree(root, kind) if kind else 0
+    title_tag, meta = _read_head(root)
+    blocks, anchors, spans = _segment(root)
+    return Document(root, title_tag, meta, blocks, anchors, spans, kind if converted else None)
+
+
+def _read_head(root: etree._Element) -> tuple[str | None, dict[str, str]]:
+    title = None
+    for el in root.iter("title"):
+        title = clean(text_content(el)) or None
+        break
+    meta: dict[str, str] = {}
+    for el in root.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+        value = el.get("content")
+        if key and value and key not in meta:
+            meta[key] = clean(value)
+    return title, meta
+
+
+# What each tag does to the reading: its subtree is skipped (only its tail read), it breaks the
+# line, it is a block, a link, an image, bold.
+_SKIP, _BREAK, _BLOCK, _LINK, _IMAGE, _BOLD = 1, 2, 4, 8, 16, 32
+_KIND = dict.fromkeys(BLOCK_TAGS, _BLOCK) | {"br": _BREAK, "a": _LINK, "img": _IMAGE} | dict.fromkeys(DROP_TAGS, _SKIP)
+_KIND |= {tag: _KIND.get(tag, 0) | _BOLD for tag in (*BOLD_TAGS, *HEADINGS)}
+
+
+def _segment(
+    root: etree._Element,
+) -> tuple[list[Block], list[tuple[int, etree._Element]], dict[etree._Element, tuple[int, int]]]:
+    spans: dict[etree._Element, tuple[int, int]] = {}
+    anchors: list[tuple[int, etree._Element]] = []
+    # Runs as read (raw text, element, start, end, link chars, bold chars, stripped length, hrefs,
+    # inline words); cleaned and folded all at once at the end.
+    runs: list[tuple[str, etree._Element, int, int, int, int, int, tuple[str, ...], str]] = []
+    pieces: list[str] = []
+    hrefs: list[str] = []
+    inline_words: list[str] = []
+    link_chars = bold_chars = raw_chars = start = 0
+    block_stack: list[etree._Element] = [root]
+    opened: list[tuple[int, int]] = []  # the open elements' positions and kinds
+    link_depth = bold_depth = 0
+    order = 0
+
+    def add(text: str) -> None:
+        nonlocal link_chars, bold_chars, raw_chars, start
+        if not pieces:
+            start = order
+        pieces.append(text)
+        n = len(text.strip())
+        raw_chars += n
+        if link_depth:
+            link_chars += n
+        if bold_depth:
+            bold_chars += n
+
+    def flush() -> None:
+        nonlocal link_chars, bold_chars, raw_chars
+        if raw_chars:  # (a run of whitespace only cleans to nothing)
+            text = "".join(pieces)
+            runs.append(
+                (text, block_stack[-1], start, order, link_chars, bold_chars, raw_chars, tuple(hrefs), " ".join(inline_words))
+            )
+        pieces.clear()
+        hrefs.clear()
+        inline_words.clear()
+        link_chars = bold_chars = raw_chars = 0
+
+    # (iterwalk: no recursion, so deeply nested markup cannot exhaust the stack)
+    walk = etree.iterwalk(root, events=("start", "end"))
+    # After a start whose subtree is not read (skip_subtree), the next event is that element's end:
+    # only its tail is read, after ending the run if it is a <br>.
+    skipped = breaks = False
+    for event, el in walk:
+        if skipped:
+            if breaks and (pieces or hrefs or inline_words):
+                flush()
+            if text := el.tail:
+                add(text)
+            skipped = False
+            continue
+        if event == "start":
+            tag = el.tag
+            kind = _KIND.get(tag, 0)
+            order += 1
+            if kind & (_SKIP | _BREAK) or not isinstance(tag, str) or is_hidden(el):  # scripts, menus, hidden, <br>
+                walk.skip_subtree()
+                skipped, breaks = True, kind == _BREAK and not is_hidden(el)
+                continue
+            opened.append((order, kind))
+            if kind & _BLOCK:
+                if pieces or hrefs or inline_words:
+                    flush()
+                block_stack.append(el)
+            elif kind & _LINK:
+                link_depth += 1
+                if href := el.get("href"):
+                    anchors.append((order, el))
+                    hrefs.append(href)
+            elif kind & _IMAGE:
+                anchors.append((order, el))
+            elif el.get("class") or el.get("id"):
+                words = attr_words(el)
+                # "15:40" and "2.315 lượt xem" in spans of their own are two items, not "15:402.315";
+                # a counter drawn digit by digit in spans of one class stays one number.
+                if (
+                    pieces
+                    and pieces[-1][-1:].isalnum()
+                    and (el.text or "").lstrip()[:1].isdigit()
+                    and (not inline_words or inline_words[-1] != words)
+                ):
+                    add(" ")
+                inline_words.append(words)
+            if kind & _BOLD:
+                bold_depth += 1
+            if text := el.text:
+                add(text)
+        else:
+            begin, kind = opened.pop()
+            order += 1  # positions count closings too, so text after an element starts later
+            spans[el] = (begin, order)
+            if kind & _BLOCK:
+                if pieces or hrefs or inline_words:
+                    flush()
+                block_stack.pop()
+            elif kind & _LINK:
+                link_depth -= 1
+            if kind & _BOLD:
+                bold_depth -= 1
+            if text := el.tail:
+                add(text)
+    flush()
+
+    blocks: list[Block] = []
+    texts = clean_many([run[0] for run in runs])
+    kept = [(text, run) for text, run in zip(texts, runs, strict=True) if text]
+    folded = fold_many([text for text, _ in kept])
+    for (text, (_, element, begin, end, links, bold, raw, run_hrefs, words)), low in zip(kept, folded, strict=True):
+        scale = len(text) / raw
+        blocks.append(Block(text, element, len(blocks), begin, end, int(links * scale), int(bold * scale), low, run_hrefs, words))
+    return blocks, anchors, spans
+
+
+def attr_words(el: etree._Element) -> str:
+    """The element's class and id, lower-cased, for matching hints such as "title" or "sapo"."""
+    return f"{el.get('class', '')} {el.get('id', '')}".lower()
+
+
+_TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
+def attr_tokens(el: etree._Element) -> list[str]:
+    """The words of the element's class and id ("news-detail-summary" → news, detail, summary)."""
+    return [t for t in _TOKEN_SPLIT.split(attr_words(el)) if t]
+
+
+def heading_level(el: etree._Element, depth: int = 3) -> int | None:
+    """The heading level of the element or of a close ancestor (h1 → 1), else None."""
+    for _ in range(depth):
+        if el is None:
+            return None
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in HEADINGS:
+            return HEADINGS[tag]
+        el = el.getparent()
+    return None
+
+
+def ancestors_and_self(el: etree._Element, limit: int = 64) -> list[etree._Element]:
+    out: list[etree._Element] = []
+    while el is not None and len(out) < limit:
+        out.append(el)
+        el = el.getparent()
+    return out

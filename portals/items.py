@@ -1,0 +1,97 @@
+"""What a crawl hands the archive, as plain data: the spider yields these, the pipeline passes
+them on, the archive stores them (and a merge reads them back from a worker's shard).
+
+- ``ArticleItem``: an article's record with its ``Provenance`` (how, when and from where it was
+  fetched, and where its raw response lies in the WARC files);
+- ``SeenItem``: an archived article the server says is unchanged (HTTP 304);
+- ``FrontierMark`` (one URL) and ``FrontierItem`` (the links one page adds): the crawl's
+  bookkeeping, which lets a crawl resume;
+- ``AttachmentRow``: a document or image of an article, listed or fetched;
+- ``VisitorObservation``: a site's visitor counters as read on one page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .record import Record
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """How and when a record was fetched, and where its raw response is kept."""
+
+    fetched_at: str
+    fetched_url: str
+    http_status: int | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    warc_record_id: str | None = None
+    payload_digest: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class FrontierMark:
+    """A URL of the frontier, fetched (``done``) or given up (``failed``), or just discovered."""
+
+    url: str
+    status: str  # pending | done | failed | skipped
+    kind: str | None = None  # article | listing | attachment | page
+    depth: int = 0
+    at: str | None = None
+    http_status: int | None = None
+    error: str | None = None
+    attempts: int = 1  # requests made for it in this crawl (retries included)
+
+
+@dataclass(frozen=True)
+class AttachmentRow:
+    """A document or image of an article, listed (``pending``, ``offsite``) or fetched."""
+
+    article_url: str
+    url: str
+    text: str | None
+    status: str
+    media_type: str | None = None
+    size: int | None = None
+    sha1: str | None = None
+    fetched_at: str | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    warc_record_id: str | None = None
+
+
+@dataclass(frozen=True)
+class VisitorObservation:
+    """A site's visitor counters (``VISITOR_KEYS``) as read on one page at one time."""
+
+    site: str
+    stats: dict[str, int]
+    observed_at: str
+    url: str | None
+
+
+@dataclass
+class ArticleItem:
+    """An article page: its record and how it was fetched."""
+
+    record: Record
+    provenance: Provenance
+
+
+@dataclass
+class SeenItem:
+    """A known article the server says is unchanged (HTTP 304 to a conditional request)."""
+
+    url: str
+    at: str
+
+
+@dataclass
+class FrontierItem:
+    """The links a page adds to the frontier, as one item: Scrapy's cost is per item, and a
+    listing adds dozens."""
+
+    marks: list[FrontierMark]
