@@ -213,6 +213,29 @@ def m005_family_index(db: sqlite_utils.Database) -> None:
     _statements(db, "CREATE INDEX IF NOT EXISTS articles_family_date ON articles(family, date)")
 
 
+@migration
+def m006_fates(db: sqlite_utils.Database) -> None:
+    """What became of every URL a crawl discovered: counts per kind and fate in each run, and the
+    URLs it discovered and did not archive, with why (they outlive the frontier, which the next
+    crawl of the site starts afresh)."""
+    _statements(
+        db,
+        """
+        ALTER TABLE crawl_runs ADD COLUMN fates TEXT;
+        CREATE TABLE run_missing (
+            run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
+            url TEXT NOT NULL,
+            kind TEXT,
+            fate TEXT NOT NULL,
+            reason TEXT,
+            http_status INTEGER,
+            attempts INTEGER,
+            PRIMARY KEY (run_id, url)
+        )
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

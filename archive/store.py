@@ -31,6 +31,22 @@ class ArchiveError(RuntimeError):
     """The archive file cannot be opened or used; the message says why."""
 
 
+class ArchiveNotWritable(ArchiveError):
+    """The archive can be read but not written (a read-only file or folder, a full disk)."""
+
+
+def _check_writable(conn: sqlite3.Connection) -> None:
+    """Take and give back the write lock: a read-only file or folder fails here, before
+    anything is asked of the archive, rather than at the first write of a crawl."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return  # another writer holds it: writable, just not now (busy_timeout waits later)
+        raise ArchiveNotWritable(f"cannot write ({exc})") from None
+
+
 @dataclass
 class Batch:
     """Everything one stretch of a crawl produced, written in one transaction: a kill loses at
@@ -57,6 +73,30 @@ class WriteResult:
         self.changed += other.changed
         self.unchanged += other.unchanged
         return self
+
+
+def _fate(
+    url: str, kind: str | None, state: str, error: str | None, run_status: str, new: set[str], changed: set[str]
+) -> tuple[str, str | None]:
+    """(fate, reason) of one frontier URL at the end of a crawl; the reason is None for what was
+    archived or fetched. Fates: new, changed, unchanged (articles), fetched (other pages),
+    failed, skipped, not fetched."""
+    if state == "done":
+        if kind == "article":
+            return ("new", None) if url in new else ("changed", None) if url in changed else ("unchanged", None)
+        return "fetched", None
+    if state == "failed":
+        return "failed", (error or "error").split(":", 1)[0]
+    if state == "skipped":
+        text = (error or "").lower()
+        if "robots" in text:
+            return "skipped", "robots.txt"
+        if text.startswith("limit:"):
+            return "skipped", text.split(":", 1)[1].strip()
+        return "skipped", text.split(":", 1)[0] or "skipped"
+    reasons = {"limit_reached": "limit", "interrupted": "interrupted", "failed": "crawl failed", "shared": "another worker's"}
+    reason = reasons.get(run_status, "dropped")
+    return "not fetched", reason
 
 
 class Archive:
@@ -89,11 +129,14 @@ class Archive:
                         f"knows ({SCHEMA_VERSION}); upgrade portal-archive to use it"
                     )
             else:
+                _check_writable(conn)
                 if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
                 migrate(self.db)
+        except ArchiveNotWritable as exc:
+            raise ArchiveNotWritable(f"{self.path}: {exc}") from None
         except SchemaError as exc:
             raise ArchiveError(f"{self.path}: {exc}") from None
         except sqlite3.DatabaseError as exc:
@@ -163,7 +206,7 @@ class Archive:
     def resumable_run(self, site: str) -> dict[str, Any] | None:
         """The site's latest run if it did not finish (interrupted, failed, or killed while running)."""
         rows = list(self.db.query("SELECT * FROM crawl_runs WHERE site = ? ORDER BY id DESC LIMIT 1", [site]))
-        if rows and rows[0]["status"] in ("running", "interrupted", "failed", "limit_reached"):
+        if rows and rows[0]["status"] in ("running", "interrupted", "failed", "limit_reached", "incomplete"):
             return rows[0]
         return None
 
@@ -188,6 +231,57 @@ class Archive:
         with transaction(self.db):
             self.db.execute(f"UPDATE crawl_runs SET {assignments} WHERE id = ?", [*values.values(), run_id])
 
+    def record_fates(
+        self, run_id: int, site: str, chain: Sequence[int], status: str, skipped_known: int = 0, *, shared: bool = False
+    ) -> dict[str, Any]:
+        """Account for every URL the crawl (``chain``: this run and the runs it resumed) discovered
+        of ``site``, as it stands in the frontier: store the counts per kind and fate in the run
+        (``fates``) and every URL not archived, with why, in ``run_missing``. ``skipped_known``:
+        archived articles an incremental crawl did not fetch again; ``shared``: a worker on a shared
+        frontier. Return the counts."""
+        placeholders = ", ".join("?" for _ in chain)
+        new, changed = (
+            {
+                url
+                for (url,) in self.db.execute(
+                    "SELECT a.url FROM article_versions v JOIN articles a ON a.id = v.article_id "
+                    f"WHERE v.crawl_run_id IN ({placeholders}) AND v.version {op} 1",
+                    list(chain),
+                )
+            }
+            for op in ("=", ">")
+        )
+        fates: dict[str, dict[str, Any]] = {}
+        missing: list[list[Any]] = []
+        rows = self.db.execute("SELECT url, kind, status, error, http_status, attempts FROM frontier WHERE site = ?", [site])
+        for url, kind, state, error, http_status, attempts in rows:
+            # On a shared frontier, what this worker left pending another may have fetched.
+            fate, reason = _fate(url, kind, state, error, "shared" if shared and state == "pending" else status, new, changed)
+            counts = fates.setdefault(kind or "page", {})
+            if reason is None:
+                counts[fate] = counts.get(fate, 0) + 1
+            else:
+                by_reason = counts.setdefault(fate, {})
+                by_reason[reason] = by_reason.get(reason, 0) + 1
+                missing.append([run_id, url, kind, fate, reason, http_status, attempts])
+        if skipped_known:
+            fates.setdefault("article", {})["skipped"] = {
+                **fates.get("article", {}).get("skipped", {}),
+                "archived before": skipped_known,
+            }
+        with transaction(self.db):
+            self.db.execute("DELETE FROM run_missing WHERE run_id = ?", [run_id])
+            self.db.conn.executemany(
+                "INSERT INTO run_missing (run_id, url, kind, fate, reason, http_status, attempts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                missing,
+            )
+            self.db.execute("UPDATE crawl_runs SET fates = ? WHERE id = ?", [json.dumps(fates, ensure_ascii=False), run_id])
+        return fates
+
+    def missing(self, run_id: int) -> list[dict[str, Any]]:
+        """The URLs a run discovered and did not archive, with why (``record_fates``)."""
+        return list(self.db.query("SELECT * FROM run_missing WHERE run_id = ? ORDER BY fate, reason, url", [run_id]))
+
     def run(self, run_id: int) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM crawl_runs WHERE id = ?", [run_id]))
         return rows[0] if rows else None
@@ -202,6 +296,9 @@ class Archive:
         """Forget what earlier crawls of ``site`` discovered: a new crawl starts from its seeds."""
         with transaction(self.db):
             self.db.execute("DELETE FROM frontier WHERE site = ?", [site])
+
+    def count_frontier(self, site: str, status: str) -> int:
+        return int(self.db.execute("SELECT count(*) FROM frontier WHERE site = ? AND status = ?", [site, status]).fetchone()[0])
 
     def frontier(self, site: str, status: str) -> list[tuple[str, str | None, int]]:
         """(url, kind, depth) of the site's frontier URLs with ``status``."""
@@ -218,6 +315,28 @@ class Archive:
             "SELECT a.url, t.text FROM attachments t JOIN articles a ON a.id = t.article_id WHERE t.url = ? LIMIT 1", [url]
         ).fetchone()
         return (row[0], row[1]) if row else None
+
+    def resumed_chain(self, run_id: int) -> list[int]:
+        """``run_id`` and the runs it resumed, one from the other, newest first: one crawl."""
+        chain = [run_id]
+        while (row := self.db.execute("SELECT resumed_from FROM crawl_runs WHERE id = ?", [chain[-1]]).fetchone()) and row[0]:
+            if row[0] in chain:  # never loops on a damaged archive
+                break
+            chain.append(row[0])
+        return chain
+
+    def first_stored_by(self, run_ids: Sequence[int]) -> set[str]:
+        """URLs of the articles these runs archived first (their version 1)."""
+        if not run_ids:
+            return set()
+        return {
+            url
+            for (url,) in self.db.execute(
+                "SELECT a.url FROM article_versions v JOIN articles a ON a.id = v.article_id "
+                f"WHERE v.version = 1 AND v.crawl_run_id IN ({', '.join('?' for _ in run_ids)})",
+                list(run_ids),
+            )
+        }
 
     def known_articles(self, site: str) -> dict[str, tuple[str | None, str | None]]:
         """url → (ETag, Last-Modified) of every article archived for ``site``."""
@@ -285,9 +404,11 @@ class Archive:
 
     def _mark(self, site: str, mark: FrontierMark, run_id: int | None) -> None:
         if mark.status == "pending":
+            # A URL first found beyond the depth limit, found again nearer the start: now pending.
             self.db.execute(
-                "INSERT OR IGNORE INTO frontier (site, url, kind, depth, status, run_id, discovered_at) "
-                "VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+                "INSERT INTO frontier (site, url, kind, depth, status, run_id, discovered_at) "
+                "VALUES (?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (site, url) DO UPDATE SET status = 'pending', "
+                "depth = excluded.depth, error = NULL WHERE frontier.status = 'skipped' AND frontier.error LIKE 'limit:%'",
                 [site, mark.url, mark.kind, mark.depth, run_id, mark.at],
             )
             return

@@ -9,11 +9,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from protego import Protego
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CloseSpider, IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
@@ -39,6 +39,42 @@ class ExactHostOffsiteMiddleware(OffsiteMiddleware):
         if parsed.scheme not in ("http", "https"):
             return False
         return not allowed or (parsed.hostname or "") in allowed
+
+
+class PageBudgetMiddleware:
+    """``--max-pages N``: at most N URLs fetched, of every kind (listings, articles, revisits,
+    attachments; robots.txt aside, and a URL's retries and redirects counting once). Requests
+    past the budget are dropped unsent and stay pending, for ``--resume``; once the N are done
+    the crawl ends with the limit reached."""
+
+    def __init__(self, crawler: Crawler, budget: int):
+        self.crawler = crawler
+        self.budget = budget
+        self.spent: set[str] = set()
+        self.refused = 0
+        crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PageBudgetMiddleware:
+        budget = crawler.settings.getint("PORTAL_MAX_PAGES")
+        if budget <= 0:
+            raise NotConfigured
+        return cls(crawler, budget)
+
+    def process_request(self, request: Request) -> None:
+        if urlparse_cached(request).path == "/robots.txt":
+            return
+        url = request.meta.get("frontier_url", request.url)
+        if url in self.spent:
+            return
+        if len(self.spent) >= self.budget:
+            self.refused += 1
+            raise IgnoreRequest("crawl closing: max_pages")
+        self.spent.add(url)
+
+    def spider_idle(self) -> None:
+        if self.refused:
+            raise CloseSpider("closespider_pagecount")
 
 
 class LocalProxyMiddleware:

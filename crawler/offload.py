@@ -49,9 +49,10 @@ def analyse_links(
     body: bytes, url: str, profile_name: str | None, content_type: str | None, hosts: Collection[str]
 ) -> tuple[PageAnalysis, dict[str, str]]:
     """The page (its links dropped: they are in the second value) and the links a crawl of
-    ``hosts`` follows, canonical URL → kind, as if none were archived yet."""
+    ``hosts`` follows, canonical URL → kind, as if none were archived yet (and the traps it
+    does not follow, kind ``trap``)."""
     page = analyse(body, url, get_profile(profile_name) if profile_name else None, content_type=content_type)
-    found = classify_links(page, hosts)
+    found = classify_links(page, hosts, traps=True)
     page.links = []
     return page, found
 

@@ -29,7 +29,7 @@ class CrawlOptions:
         """The Scrapy settings these options stand for (only those they change)."""
         values: dict[str, Any] = {}
         if self.max_pages:
-            values["CLOSESPIDER_PAGECOUNT"] = self.max_pages
+            values["PORTAL_MAX_PAGES"] = self.max_pages
         if self.max_time:
             values["CLOSESPIDER_TIMEOUT"] = self.max_time
         if self.max_depth is not None:

@@ -77,16 +77,20 @@ def run_crawls(targets: list[CrawlTarget], db_path: str, options: CrawlOptions |
     level = scrapy_logger.level
     scrapy_logger.setLevel(settings.get("LOG_LEVEL"))
     crawlers = []
+    not_started: list[str] = []  # crawls that failed before their first request, and why
     for target in targets:
         crawler = process.create_crawler(PortalSpider)
-        process.crawl(crawler, site=target.site, start_url=target.start_url, mode=target.mode, resume=target.resume)
+        started = process.crawl(crawler, site=target.site, start_url=target.start_url, mode=target.mode, resume=target.resume)
+        started.addErrback(
+            lambda failure, site=target.site: not_started.append(f"the crawl of {site} could not start: {failure.value}")
+        )
         crawlers.append(crawler)
     try:
         process.start()
     finally:
         scrapy_logger.setLevel(level)
     sessions = [c.spider.session for c in crawlers if c.spider is not None and hasattr(c.spider, "session")]
-    failures = [s.storage_error for s in sessions if s.storage_error]
+    failures = [s.storage_error for s in sessions if s.storage_error] + not_started
     if failures:
         raise StorageFailure(failures[0])
     return [s.run_id for s in sessions]

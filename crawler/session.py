@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archive.locks import CrawlLocked, acquire_lock, release_lock
+from archive.schema import now
 from archive.store import Archive, Batch, WriteResult
 from portals.items import AttachmentRow, FrontierMark, Provenance, VisitorObservation
 from portals.record import Record
@@ -62,6 +63,7 @@ class CrawlSession:
         batch_size: int = 50,
         flush_seconds: float = 2.0,
         worker: str | None = None,
+        shared_frontier: bool = False,
         job_id: str | None = None,
     ):
         if mode not in MODES:
@@ -84,7 +86,11 @@ class CrawlSession:
             self.done = {u for u, _, _ in self.archive.frontier(site, "done")}
         self.resumed_from = previous["id"] if previous else None
         self.known = self.archive.known_articles(site)
-        self.known_before = frozenset(self.known)
+        # What was archived before this crawl began: for a resumed crawl, before the first of its
+        # runs (what the interrupted runs stored is this crawl's own work, not an older archive's).
+        chain = self.archive.resumed_chain(previous["id"]) if previous else []
+        self.known_before = frozenset(self.known.keys() - self.archive.first_stored_by(chain))
+        self.skipped_known: set[str] = set()  # archived articles this (incremental) crawl did not fetch
         if mode == "revisit" and previous is None:  # every archived article is re-checked
             self.seeds += [(url, "article", 1) for url in self.known]
         self.run_id = self.archive.start_run(
@@ -96,12 +102,19 @@ class CrawlSession:
             worker=worker,
             job_id=job_id,
         )
+        self.chain = [self.run_id, *chain]  # this crawl's runs, newest first
+        # On a shared frontier, URLs this worker found may be fetched by another: the shared queue,
+        # not this shard's frontier, says whether the crawl reached everything.
+        self.shared_frontier = shared_frontier
         self.counts = SessionCounts()
         self.storage_error: str | None = None
         self.on_stored: Callable[[str], object] | None = None  # told each stored article's URL
         self._after_commit: list[Callable[[], object]] = []
         self.warc_files: list[str] = []
         self._batch = Batch()
+        # The seeds are in the frontier from the start: a crawl ended before it fetched them
+        # still accounts for them, and a resume asks for them again.
+        self._batch.pages = [FrontierMark(url, "pending", kind, depth, now()) for url, kind, depth in self.seeds]
         self._last_flush = time.monotonic()
         self.closed = False
 
@@ -130,7 +143,8 @@ class CrawlSession:
         self._maybe_flush()
 
     def add_page(self, mark: FrontierMark) -> None:
-        """A frontier mark: ``pending`` (discovered), ``done``, ``failed`` or ``skipped`` (robots.txt)."""
+        """A frontier mark: ``pending`` (discovered), ``done``, ``failed`` or ``skipped`` (robots.txt,
+        beyond the depth limit)."""
         self._batch.pages.append(mark)
         if mark.status == "done":
             self.done.add(mark.url)
@@ -199,7 +213,8 @@ class CrawlSession:
 
     def close(self, status: str, **run_fields: Any) -> None:
         """Write what is left, record how the run ended, release the lock. A run that fetched
-        nothing but failures failed, whatever Scrapy thinks of it. When storage itself failed,
+        nothing but failures failed, whatever Scrapy thinks of it; one that leaves URLs pending
+        is incomplete, never finished. When storage itself failed,
         the run stays as the last good transaction left it (the next crawl marks it interrupted)."""
         if self.closed:
             return
@@ -215,6 +230,13 @@ class CrawlSession:
             if self.storage_error:
                 self._record_failure()
                 return
+            if status == "finished" and not self.shared_frontier and self.archive.count_frontier(self.site, "pending"):
+                # URLs discovered and never fetched: the crawl did not reach all it found (a
+                # request some filter dropped); --resume asks for them again.
+                status = "incomplete"
+            self.archive.record_fates(
+                self.run_id, self.site, self.chain, status, len(self.skipped_known - self.done), shared=self.shared_frontier
+            )
             self.archive.finish_run(
                 self.run_id,
                 status,
@@ -235,9 +257,9 @@ def stop_crawl(crawler: Any, reason: str) -> None:
     if spider is None or getattr(spider.session, "storage_error", None):
         return
     spider.session.storage_error = reason
-    from scrapy.utils.defer import deferred_from_coro
+    from .engine_state import close
 
-    deferred_from_coro(crawler.engine.close_spider_async(reason="storage_failed"))
+    close(crawler, "storage_failed")
 
 
 def done_when_stored(crawler: Any, meta: dict[str, Any]) -> None:

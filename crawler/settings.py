@@ -37,6 +37,10 @@ TELNETCONSOLE_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.middlewares.ExactHostOffsiteMiddleware": 50,
+    # After the scope check (so off-site links spend nothing), before anything is fetched.
+    "crawler.middlewares.PageBudgetMiddleware": 60,
+    # Never a connection to a link-local address, nor to a private one unless the crawl starts there.
+    "crawler.addresses.AddressGuardMiddleware": 70,
     "crawler.middlewares.LocalProxyMiddleware": 90,
     # After robots.txt (100): Crawl-delay is known before the site's first page is requested.
     "crawler.middlewares.CrawlDelayMiddleware": 120,
@@ -58,6 +62,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }
 EXTENSIONS = {
+    "crawler.engine_state.ClosingWatch": 50,
     "crawler.capture.WarcCapture": 100,
     "crawler.progress.Progress": 200,
 }
@@ -80,6 +85,11 @@ EXTRACT_PROCESSES = None
 PROGRESS = None
 # All requests through this HTTP proxy (e.g. a replay server on 127.0.0.1); None: direct.
 PORTAL_PROXY = None
+# At most this many URLs fetched in a crawl (`--max-pages`); None: no limit.
+PORTAL_MAX_PAGES = None
+
+# Names are checked after resolution: none may lead a crawl to an address it may not reach.
+TWISTED_DNS_RESOLVER = "crawler.addresses.GuardedResolver"
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"

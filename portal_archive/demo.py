@@ -17,5 +17,6 @@ def crawl_samples(db_path: str, sites_dir: Path | None = None, *, announce: Call
     ``db_path``; return the crawl run ids. ``announce`` is told what is served, before the crawl."""
     with SamplePortalServer(sites_dir or DEFAULT_SITES_DIR) as server:
         announce(f"Serving {len(server.sites)} saved portal(s) at {server.url}: {', '.join(server.sites)}")
-        targets = [CrawlTarget(host, start_url=f"http://{host}/") for host in server.sites]
+        # By start URL: a registered portal keeps its profile, an unknown one is crawled generically.
+        targets = [CrawlTarget(f"http://{host}/") for host in server.sites]
         return run_crawls(targets, db_path, CrawlOptions(delay=0, proxy=server.url))

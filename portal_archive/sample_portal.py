@@ -61,7 +61,7 @@ class SavedSite:
         if spec is None:
             body = self._read("404.html") if (self.folder / "pages" / "404.html").exists() else b"Not found"
             return 404, {"Content-Type": "text/html; charset=utf-8"}, body
-        headers = {"Content-Type": spec.get("content_type", _guess_type(spec["file"]))}
+        headers = {"Content-Type": spec.get("content_type") or _guess_type(spec.get("file", ".html"))}
         headers.update(spec.get("headers", {}))
         if "redirect" in spec:
             headers["Location"] = spec["redirect"]

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from .text import nfc
 
@@ -194,17 +196,31 @@ def folds_alone(char: str) -> bool:
 # Latin (Vietnamese included) and punctuation that fold character by character: in text made of
 # these and ASCII, ``fold(text)[i] == fold(text[i])``, so a pattern that matches each folded
 # letter by the characters that fold to it finds the matches of the fold in the text itself.
-FOLDS_ALONE = "".join(
-    chr(c) for c in (*range(0x80, 0x250), *range(0x1E00, 0x1F00), *range(0x2000, 0x2070)) if folds_alone(chr(c))
-)
-NOT_FOLDS_ALONE = re.compile("[^\\x00-\\x7f" + "".join(f"\\u{ord(c):04x}" for c in FOLDS_ALONE) + "]")
-
-
-def _folding_to() -> dict[str, str]:
+# Made when first asked for (they cost about 25 ms; storage imports this module and may never
+# highlight anything):
+#   FOLDS_ALONE       those characters, beyond ASCII
+#   NOT_FOLDS_ALONE   a regex finding any other character
+#   FOLDING_TO        a folded character → a regex class of the characters folding to it
+@cache
+def _highlight_tables() -> dict[str, Any]:
+    alone = "".join(chr(c) for c in (*range(0x80, 0x250), *range(0x1E00, 0x1F00), *range(0x2000, 0x2070)) if folds_alone(chr(c)))
     classes: dict[str, str] = {}
-    for char in [chr(c) for c in range(0x80)] + list(FOLDS_ALONE):
+    for char in [chr(c) for c in range(0x80)] + list(alone):
         classes[fold(char)] = classes.get(fold(char), "") + re.escape(char)
-    return {k: f"[{v}]" for k, v in classes.items()}
+    return {
+        "FOLDS_ALONE": alone,
+        "NOT_FOLDS_ALONE": re.compile("[^\\x00-\\x7f" + "".join(f"\\u{ord(c):04x}" for c in alone) + "]"),
+        "FOLDING_TO": {k: f"[{v}]" for k, v in classes.items()},
+    }
 
 
-FOLDING_TO: dict[str, str] = _folding_to()  # a folded character → a regex class of the characters folding to it
+if TYPE_CHECKING:
+    FOLDS_ALONE: str
+    NOT_FOLDS_ALONE: re.Pattern[str]
+    FOLDING_TO: dict[str, str]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("FOLDS_ALONE", "NOT_FOLDS_ALONE", "FOLDING_TO"):
+        return _highlight_tables()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,8 @@
 """Which links of a page a crawl follows, and as what: one rule set for the spider and the tests.
 
 A link is followed when it stays on the site's hosts, is a page (not a file: attachments are
-fetched from their article), and is not a trap (print views, calendars, searches, logins).
+fetched from their article), and is not a trap (print views, calendars, searches, logins; by
+its URL, or by its text: "In bài", "Gửi email").
 Its kind (article, listing, page) comes from the family profile's URL patterns; without a
 profile, archived articles are articles and paginated URLs listings.
 """
@@ -13,6 +14,8 @@ from collections.abc import Callable, Collection
 from urllib.parse import urlsplit
 
 from .extract import PageAnalysis
+from .extract.vocabulary import UNFOLLOWED_LINKS
+from .folding import fold
 from .profiles import PortalProfile
 from .urls import canonicalize, host_of
 
@@ -30,6 +33,10 @@ GENERIC_TRAPS = re.compile(
     re.I,
 )
 GENERIC_PAGINATION = re.compile(r"(?:[?&](?:page|p|trang|pageindex|start|limitstart|cur)=\d+|/(?:page|trang)[/-]\d+)", re.I)
+
+
+# Links named as another view of their page (print, e-mail), by their whole text.
+_UNFOLLOWED = frozenset(fold(label) for label in UNFOLLOWED_LINKS)
 
 
 def kind_of(url: str, profile: PortalProfile | None, known: bool = False) -> str:
@@ -50,13 +57,14 @@ def is_pagination(url: str, profile: PortalProfile | None) -> bool:
 
 
 def classify_links(
-    page: PageAnalysis, hosts: Collection[str], is_known: Callable[[str], bool] = lambda url: False
+    page: PageAnalysis, hosts: Collection[str], is_known: Callable[[str], bool] = lambda url: False, *, traps: bool = False
 ) -> dict[str, str]:
-    """canonical URL → kind, for every link of ``page`` a crawl of ``hosts`` follows, in order."""
+    """canonical URL → kind, for every link of ``page`` a crawl of ``hosts`` follows, in order;
+    with ``traps``, also the links on those hosts it does not follow as traps (kind ``trap``)."""
     profile = page.profile
     drop = profile.drop_params if profile else frozenset()
     found: dict[str, str] = {}
-    for href, _text in page.links:
+    for href, text in page.links:
         if host_of(href) not in hosts:
             continue
         try:
@@ -65,7 +73,9 @@ def classify_links(
             continue
         if url in found or url == page.url or NOT_PAGES.search(urlsplit(url).path):
             continue
-        if GENERIC_TRAPS.search(url) or (profile is not None and profile.is_trap(url)):
+        if GENERIC_TRAPS.search(url) or (profile is not None and profile.is_trap(url)) or fold(text) in _UNFOLLOWED:
+            if traps:
+                found[url] = "trap"
             continue
         found[url] = kind_of(url, profile, is_known(url))
     return found

@@ -30,7 +30,7 @@ from archive.warc import read_record
 from portal_archive.sample_portal import SamplePortalServer
 
 from . import crawl_hooks
-from .conftest import SITES
+from .conftest import SITES, expected_articles
 
 HOST = "sdl.thuathienhue.gov.vn"
 CHAINS = 6  # chains of kills, each ending in a resume that finishes
@@ -80,8 +80,8 @@ def _snapshot(db: Path) -> tuple[dict[str, str], dict[tuple[str, str], tuple[str
     return articles, attachments
 
 
-def _crawl(portal: SamplePortalServer, db: Path, *, resume: bool, kill: str | None) -> subprocess.Popen[bytes]:
-    args = ["crawl", f"http://{HOST}/", "--db", str(db), "--proxy", portal.url, "--delay", "0"]
+def _crawl(portal: SamplePortalServer, db: Path, *, resume: bool, kill: str | None, host: str = HOST) -> subprocess.Popen[bytes]:
+    args = ["crawl", f"http://{host}/", "--db", str(db), "--proxy", portal.url, "--delay", "0"]
     hook = kill if kill and not kill.startswith("time:") else None
     return subprocess.Popen(
         crawl_hooks.command(*args, *(["--resume"] if resume else [])),
@@ -147,11 +147,11 @@ def _check_after_kill(kill: Kill, db: Path, before: dict[str, str], clean: dict[
     return problems
 
 
-def _run_chain(chain: Chain, portal: SamplePortalServer, folder: Path, clean: tuple[dict, dict]) -> Chain:
+def _run_chain(chain: Chain, portal: SamplePortalServer, folder: Path, clean: tuple[dict, dict], host: str = HOST) -> Chain:
     db = folder / "archive.sqlite"
     before: dict[str, str] = {}
     for i, kill in enumerate(chain.kills):
-        proc = _crawl(portal, db, resume=i > 0, kill=kill.spec)
+        proc = _crawl(portal, db, resume=i > 0, kill=kill.spec, host=host)
         try:
             proc.communicate(timeout=float(kill.spec.split(":")[1]) if kill.spec.startswith("time:") else 120)
         except subprocess.TimeoutExpired:
@@ -159,16 +159,22 @@ def _run_chain(chain: Chain, portal: SamplePortalServer, folder: Path, clean: tu
             proc.communicate()
         kill.landed = proc.returncode == -signal.SIGKILL
         if not kill.landed:
-            chain.problems["ended before its kill"] = [f"{kill.spec}: exit {proc.returncode}"]
+            if not (kill.spec.startswith("time:") and proc.returncode == 0):  # (a crawl may finish first)
+                chain.problems["ended before its kill"] = [f"{kill.spec}: exit {proc.returncode}"]
             break
         kill.problems = _check_after_kill(kill, db, before, clean[0])
         before = _snapshot(db)[0]
-    final = _crawl(portal, db, resume=True, kill=None)
+    final = _crawl(portal, db, resume=True, kill=None, host=host)
     _, err = final.communicate(timeout=120)
     chain.final_code, chain.final_err = final.returncode, err.decode()
+    with sqlite3.connect(db) as conn:  # the chain's last run: nothing left pending, so finished
+        (status,) = conn.execute("SELECT status FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+        pending = conn.execute("SELECT count(*) FROM frontier WHERE status = 'pending'").fetchone()[0]
+    if status != "finished" or pending:
+        chain.problems["articles"] = [f"the last resume ended {status!r} with {pending} URL(s) pending"]
     articles, attachments = _snapshot(db)
     if articles != clean[0]:
-        chain.problems["articles"] = [
+        chain.problems["articles"] = chain.problems.get("articles", []) + [
             f"{u}: {'lost' if u not in articles else 'extra' if u not in clean[0] else 'differs'}"
             for u in sorted(set(articles) | set(clean[0]))
             if articles.get(u) != clean[0].get(u)
@@ -238,6 +244,80 @@ def chains(tmp_path_factory: pytest.TempPathFactory, reliability_figures: dict[s
     yield done
 
 
+# What must hold after every kill (the first four) and once each chain's last resume finished.
+CHECKS = {
+    "integrity": "SQLite's integrity check is ok",
+    "duplicates": "no article is stored twice, nor other than a clean crawl stores it",
+    "lost": "nothing stored before the kill is lost",
+    "pointers": "every stored version's WARC pointer resolves once repaired; verify passes",
+    "articles": "the resumed crawl stores exactly the articles a clean crawl stores",
+    "attachments": "the resumed crawl fetches every attachment a clean crawl fetches",
+}
+
+
+# A portal of a platform no profile knows (generic discovery and extraction, listings paged
+# three articles a page): killed at instants spread over the whole of its crawl.
+UNKNOWN_HOST = "tamky.quangnam.gov.vn"
+UNKNOWN_CHAINS = 9
+UNKNOWN_KILLS_PER_CHAIN = 4
+MIN_UNKNOWN_KILLS = 30
+
+
+@pytest.fixture(scope="module")
+def unknown_chains(tmp_path_factory: pytest.TempPathFactory, reliability_figures: dict[str, object]) -> Iterator[list[Chain]]:
+    seed = int(os.environ.get("PA_KILL_SEED") or random.randrange(1 << 32))
+    rng = random.Random(seed)
+    with SamplePortalServer(SITES) as portal:
+        clean_db = tmp_path_factory.mktemp("clean-unknown") / "archive.sqlite"
+        started = time.monotonic()
+        clean_crawl = _crawl(portal, clean_db, resume=False, kill=None, host=UNKNOWN_HOST)
+        _, err = clean_crawl.communicate(timeout=120)
+        assert clean_crawl.returncode == 0, err.decode()
+        clean_seconds = time.monotonic() - started
+        clean = _snapshot(clean_db)
+        assert sorted(clean[0]) == sorted(expected_articles(UNKNOWN_HOST)), "the clean crawl did not store the portal's articles"
+        # Instants from just after start to the end of a whole crawl; resumed crawls, which have
+        # less left to do, are killed earlier on.
+        planned = [
+            Chain(
+                n,
+                [
+                    Kill(n, f"time:{rng.uniform(0.05, 0.95 if i == 0 else 0.7) * clean_seconds:.2f}")
+                    for i in range(UNKNOWN_KILLS_PER_CHAIN)
+                ],
+            )
+            for n in range(UNKNOWN_CHAINS)
+        ]
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            done = list(
+                pool.map(
+                    lambda c: _run_chain(c, portal, tmp_path_factory.mktemp(f"unknown{c.number}"), clean, UNKNOWN_HOST), planned
+                )
+            )
+    landed = sorted(float(k.spec.split(":")[1]) for c in done for k in c.kills if k.landed)
+    reliability_figures["kill instants, unknown platform"] = (
+        f"{len(landed)} kills landed in crawls of {UNKNOWN_HOST} (a clean crawl: {clean_seconds:.1f} s, "
+        f"{len(clean[0])} articles; seed {seed}) at {', '.join(f'{t:.2f}' for t in landed)} s"
+    )
+    for chain in done:
+        for kill in chain.kills:
+            kill.spec = f"{kill.spec} (chain {chain.number}, seed {seed})"
+    yield done
+
+
+def test_kills_land_at_instants_spread_over_a_whole_crawl_of_an_unknown_portal(unknown_chains: list[Chain]) -> None:
+    landed = [k for c in unknown_chains for k in c.kills if k.landed]
+    assert len(landed) >= MIN_UNKNOWN_KILLS, [k.spec for c in unknown_chains for k in c.kills if not k.landed]
+    unfinished = [(c.number, c.final_code, c.final_err[-500:]) for c in unknown_chains if c.final_code != 0]
+    assert not unfinished, f"a resumed crawl did not finish: {unfinished}"
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_kills_then_resumes_of_an_unknown_portal_keep(unknown_chains: list[Chain], check: str) -> None:
+    problems = _problems(unknown_chains, check)
+    assert not problems, f"{CHECKS[check]}:\n" + "\n".join(problems)
+
+
 def _problems(chains: list[Chain], check: str) -> list[str]:
     found = [f"{k.spec}: {p}" for c in chains for k in c.kills for p in k.problems.get(check, [])]
     return found + [f"chain {c.number} (final): {p}" for c in chains for p in c.problems.get(check, [])]
@@ -249,17 +329,6 @@ def test_kills_land_in_batch_writes_in_warc_records_and_at_random_times(chains: 
     assert any(k.spec.startswith("db:") for k in landed) and any(k.spec.startswith("warc:") for k in landed)
     unfinished = [(c.number, c.final_code, c.final_err[-500:]) for c in chains if c.final_code != 0]
     assert not unfinished, f"a resumed crawl did not finish: {unfinished}"
-
-
-# What must hold after every kill (the first four) and once each chain's last resume finished.
-CHECKS = {
-    "integrity": "SQLite's integrity check is ok",
-    "duplicates": "no article is stored twice, nor other than a clean crawl stores it",
-    "lost": "nothing stored before the kill is lost",
-    "pointers": "every stored version's WARC pointer resolves once repaired; verify passes",
-    "articles": "the resumed crawl stores exactly the articles a clean crawl stores",
-    "attachments": "the resumed crawl fetches every attachment a clean crawl fetches",
-}
 
 
 @pytest.mark.parametrize("check", CHECKS)

@@ -46,7 +46,7 @@ def spider(tmp_path: Path) -> Iterator[PortalSpider]:
 
 def test_each_url_is_asked_for_once_and_articles_come_first(spider: PortalSpider) -> None:
     pages = [_page(route, spider.allowed_domains) for route in ("/", "/?cn=121&gd=4", "/?cn=121&gd=4&p=2", "/?cn=122&gd=4")]
-    linked = [url for _, found in pages for url in found]
+    linked = [url for _, found in pages for url, kind in found.items() if kind != "trap"]
     assert len(linked) > len(set(linked)) + 20, "the saved pages share their menus and related lists"
 
     seeds = [request.url for request in _collect(spider.start())]
@@ -64,10 +64,18 @@ def test_each_url_is_asked_for_once_and_articles_come_first(spider: PortalSpider
 def test_a_url_beyond_the_depth_limit_is_asked_for_again_from_nearer(spider: PortalSpider) -> None:
     spider.depth_limit = 2
     page, found = _page("/?cn=121&gd=4", spider.allowed_domains)
-    beyond = list(spider._follow(page, found, 2))  # depth 3: Scrapy drops these
-    assert beyond and all(r.meta["depth"] == 3 for r in beyond)
+    assert list(spider._follow(page, found, 2)) == [], "depth 3: not asked for"
+    # … but each said why, once (and the page's traps too, whatever the depth)
+    beyond = [m for m in spider.unfollowed if m.error == "limit: max_depth"]
+    traps = [m for m in spider.unfollowed if m.error == "trap: never followed"]
+    assert beyond and all(m.status == "skipped" and m.depth == 3 for m in beyond)
+    assert {m.url for m in traps} == {u for u, k in found.items() if k == "trap"} and len(beyond) + len(traps) == len(
+        spider.unfollowed
+    )
+    spider.unfollowed = []
+    assert list(spider._follow(page, found, 2)) == [] and spider.unfollowed == [], "said once"
     near = list(spider._follow(page, found, 1))
-    assert sorted(r.url for r in near) == sorted(r.url for r in beyond)
+    assert sorted(r.url for r in near) == sorted(m.url for m in beyond)
     assert list(spider._follow(page, found, 0)) == [], "already asked for from depth 1"
 
 

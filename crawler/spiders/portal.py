@@ -37,6 +37,7 @@ from portals.profiles import PortalProfile, get_profile
 from portals.registry import find_site
 from portals.urls import canonicalize, host_of, site_of
 
+from ..addresses import AddressRefused
 from ..capture import captured, warc_dir_for
 from ..offload import Analyser, ExtractCrashed
 from ..session import CrawlSession, done_when_stored
@@ -102,6 +103,9 @@ class PortalSpider(scrapy.Spider):
         # every page) makes no second request for Scrapy's duplicate filter to drop, nor a second
         # frontier mark.
         self.requested: set[str] = set()
+        self.beyond_depth: set[str] = set()  # links found only beyond the depth limit so far
+        self.traps: set[str] = set()  # links never followed (print views, calendars, searches …)
+        self.unfollowed: list[FrontierMark] = []  # marks of the links of the page being read not followed
         if not site:
             raise SiteError("the portal spider needs a site: -a site=DOMAIN_OR_URL")
         self.site_id, starts, self.profile = resolve_site(site)
@@ -116,6 +120,11 @@ class PortalSpider(scrapy.Spider):
         self.allowed_domains = sorted(
             hosts | {f"www.{h}" for h in hosts if not h.startswith("www.")} | {h.removeprefix("www.") for h in hosts}
         )
+        # A portal links to itself with and without "www." (menus one way, related lists the
+        # other): one page, asked for once, under the host its start URL names.
+        self.host_of_alias = {
+            alias: host for host in hosts for alias in (f"www.{host}", host.removeprefix("www.")) if alias not in hosts
+        }
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -125,7 +134,7 @@ class PortalSpider(scrapy.Spider):
             k: settings.get(k)
             for k in (
                 "DOWNLOAD_DELAY",
-                "CLOSESPIDER_PAGECOUNT",
+                "PORTAL_MAX_PAGES",
                 "CLOSESPIDER_TIMEOUT",
                 "DEPTH_LIMIT",
                 "USER_AGENT",
@@ -144,6 +153,7 @@ class PortalSpider(scrapy.Spider):
             batch_size=settings.getint("ARCHIVE_BATCH_SIZE", 50),
             flush_seconds=settings.getfloat("ARCHIVE_FLUSH_SECONDS", 2.0),
             worker=settings.get("PORTAL_WORKER"),
+            shared_frontier=bool(settings.get("PORTAL_FRONTIER")),
             job_id=spider.job_id,
         )
         spider.attachment_maxsize = settings.getint("ATTACHMENT_MAXSIZE", 25 * 1024 * 1024)
@@ -250,9 +260,14 @@ class PortalSpider(scrapy.Spider):
                 yield output
         if page.record.visitor_stats:
             yield VisitorObservation(page.record.site, page.record.visitor_stats, at, page.url)
+        if self.host_of_alias:
+            found = {self._on_start_host(u): k for u, k in found.items()}
         requests = list(self._follow(page, found, depth))
-        if requests:  # in the frontier before they are requested
-            yield FrontierItem([FrontierMark(r.meta["frontier_url"], "pending", r.meta["kind"], depth + 1, at) for r in requests])
+        marks = [FrontierMark(r.meta["frontier_url"], "pending", r.meta["kind"], depth + 1, at) for r in requests]
+        marks += self.unfollowed
+        self.unfollowed = []
+        if marks:  # in the frontier before they are requested
+            yield FrontierItem(marks)
         for request in requests:
             yield request
         if kind == "article" and not page.is_article and self.profile is not None and self.profile.is_article(url):
@@ -262,6 +277,11 @@ class PortalSpider(scrapy.Spider):
             )
             return
         yield FrontierMark(url, "done", "article" if page.is_article else kind, depth, at, response.status, attempts=attempts)
+        if page.url != url and not self.session.is_done(page.url):
+            # Reached through a redirect: the page it landed on is fetched too. A link to it asks
+            # for nothing more (Scrapy's duplicate filter would drop the request unrecorded).
+            self.requested.add(page.url)
+            yield FrontierMark(page.url, "done", "article" if page.is_article else kind, depth, at, response.status, attempts=0)
 
     def _provenance(self, response: Response, at: str) -> Provenance:
         pointer: WarcPointer | None = response.meta.get("warc")
@@ -278,6 +298,14 @@ class PortalSpider(scrapy.Spider):
         )
 
     def _follow(self, page: PageAnalysis, found: dict[str, str], depth: int) -> Iterator[scrapy.Request]:
+        """Requests for the links this crawl follows. The links it does not follow, and why (a
+        trap, beyond the depth limit), go to ``self.unfollowed`` as ``skipped`` marks, once each."""
+        traps = [u for u, k in found.items() if k == "trap"]
+        found = {u: k for u, k in found.items() if k != "trap"}
+        for url in traps:
+            if url not in self.traps:
+                self.traps.add(url)
+                self._unfollowed(url, "page", depth + 1, "trap: never followed")
         if page.profile is None or not page.profile.article:  # no URL scheme: archived URLs are articles
             found = {u: "article" if self.session.is_known(u) else k for u, k in found.items()}
         articles = [u for u, k in found.items() if k == "article"]
@@ -291,13 +319,27 @@ class PortalSpider(scrapy.Spider):
             if url in self.requested or self.session.is_done(url):
                 continue
             if kind == "article" and self.mode == "incremental" and self.session.is_known(url):
+                self.session.skipped_known.add(url)
                 continue
             if stop_paging and kind == "listing" and is_pagination(url, page.profile):
                 continue
-            priority = {"article": 5, "listing": 1}.get(kind, 0)
-            if within_depth:  # (beyond it, Scrapy drops the request: the URL may still come nearer)
-                self.requested.add(url)
-            yield self._request(url, kind, depth + 1, priority)
+            if not within_depth:  # not asked for, and said why; the URL may still come nearer
+                if url not in self.beyond_depth:
+                    self.beyond_depth.add(url)
+                    self._unfollowed(url, kind, depth + 1, "limit: max_depth")
+                continue
+            self.requested.add(url)
+            yield self._request(url, kind, depth + 1, {"article": 5, "listing": 1}.get(kind, 0))
+
+    def _on_start_host(self, url: str) -> str:
+        """``url`` on the host the start URL names, if it is on that host's www./bare alias."""
+        scheme, _, rest = url.partition("://")
+        host, slash, tail = rest.partition("/")
+        start_host = self.host_of_alias.get(host)
+        return f"{scheme}://{start_host}{slash}{tail}" if start_host else url
+
+    def _unfollowed(self, url: str, kind: str, depth: int, why: str) -> None:
+        self.unfollowed.append(FrontierMark(url, "skipped", kind, depth, now(), error=why, attempts=0))
 
     # -- attachments ----------------------------------------------------------------------
     def _attachments(self, page: PageAnalysis, at: str) -> Iterator[Any]:
@@ -403,6 +445,8 @@ class PortalSpider(scrapy.Spider):
                     url, "skipped", meta.get("kind"), meta.get("depth", 0), now(), error=f"skipped: {message[:200]}"
                 )
                 return
+        elif failure.check(AddressRefused):
+            kind = "address_refused"
         elif failure.check(DownloadCancelledError) or "download_maxsize" in message or "larger than" in message:
             kind = "too_large"
         else:

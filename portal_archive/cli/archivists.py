@@ -12,9 +12,12 @@ from typing import Any
 import click
 
 from ..output import emit
-from .common import EXIT_CODES, BadInput, Failure, db_option, format_option, open_archive
+from .common import EXIT_CODES, BadInput, Failure, Seconds, crawl_mode, db_option, format_option, open_archive
 
 RUN_COLUMNS = ["id", "site", "mode", "status", "pages", "articles_new", "articles_changed", "articles_unchanged", "errors"]
+LISTED_RUN_COLUMNS = ["id", "site", "started_at", "finished_at", "status", "pages", "articles_new", "articles_changed"]
+LISTED_RUN_COLUMNS += ["articles_unchanged", "errors"]
+MISSING_COLUMNS = ["url", "kind", "fate", "reason", "http_status", "attempts"]
 
 
 def _warc_dir(db_path: str, warc_dir: str | None) -> Path:
@@ -27,16 +30,16 @@ def _warc_dir(db_path: str, warc_dir: str | None) -> Path:
 @click.argument("sites", nargs=-1, required=True, metavar="SITE_OR_URL...")
 @db_option
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many pages.")
-@click.option("--max-time", type=click.FloatRange(min=1), help="Stop after this many seconds.")
+@click.option("--max-time", type=Seconds(minimum=1), help="Stop after this many seconds.")
 @click.option("--max-depth", type=click.IntRange(min=0), help="Follow links at most this deep.")
 @click.option(
     "--delay",
-    type=click.FloatRange(min=0),
+    type=Seconds(minimum=0),
     help="Seconds between requests to a host (default 1; 0 also disables AutoThrottle).",
 )
 @click.option("--proxy", help="Send every request through this HTTP proxy (e.g. a local replay server).")
-@click.option("--revisit", "mode", flag_value="revisit", help="Also re-check archived articles (conditional requests).")
-@click.option("--full", "mode", flag_value="full", help="Refetch everything, archived or not.")
+@click.option("--revisit", is_flag=True, help="Also re-check archived articles (conditional requests).")
+@click.option("--full", is_flag=True, help="Refetch everything, archived or not.")
 @click.option("--resume", is_flag=True, help="Continue the site's last unfinished crawl where it stopped.")
 @click.option("--warc-dir", type=click.Path(file_okay=False), help="Where WARC files go (default: warc/ beside --db).")
 @click.option(
@@ -61,7 +64,8 @@ def crawl(
     max_depth: int | None,
     delay: float | None,
     proxy: str | None,
-    mode: str | None,
+    revisit: bool,
+    full: bool,
     resume: bool,
     warc_dir: str | None,
     frontier: str | None,
@@ -86,6 +90,9 @@ def crawl(
     from crawler.session import CrawlLocked, StorageFailure
     from crawler.spiders.portal import SiteError
 
+    mode = crawl_mode(revisit, full)
+    if (fresh or worker) and not frontier:
+        raise BadInput("--fresh and --worker apply to a worker on a shared frontier: give --frontier too")
     targets = [CrawlTarget(site, mode=mode or "incremental", resume=resume) for site in sites]
     try:
         check_targets(targets)
@@ -155,35 +162,63 @@ def report_runs(db_path: str, run_ids: list[int]) -> None:
 
 
 @click.command(epilog=EXIT_CODES)
+@click.argument("run_id", metavar="[RUN]", required=False, type=click.IntRange(min=1))
 @db_option
 @click.option("--site", help="Only runs of this site.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--missing", is_flag=True, help="With RUN: list every URL it discovered and did not archive, with why.")
 @format_option
-def runs(db_path: str, site: str | None, limit: int, fmt: str) -> None:
-    """List crawl runs, newest first: how each ended and what it stored."""
+def runs(run_id: int | None, db_path: str, site: str | None, limit: int, missing: bool, fmt: str) -> None:
+    """List crawl runs, newest first: how each ended and what it stored.
+
+    With RUN (a run id), that run: how it ended, and what became of every URL it discovered, by
+    kind — new, changed or unchanged articles, other pages fetched, and those failed (HTTP
+    status, timeout, too large, robots.txt, off-site redirect, refused address …), skipped (a
+    trap, beyond --max-depth, archived before) or not fetched (a limit, an interruption).
+    --missing lists the URLs behind those last three, one per line.
+    """
     from portals.urls import site_id
 
+    if missing and run_id is None:
+        raise BadInput("--missing lists the URLs of one run: give its id (`portal-archive runs` lists them)")
     archive = open_archive(db_path, readonly=True)
     try:
-        rows = archive.runs(site_id(site) if site else None, limit)
+        if run_id is None:
+            rows = archive.runs(site_id(site) if site else None, limit)
+        else:
+            run = archive.run(run_id)
+            if run is None:
+                raise BadInput(f"no run {run_id} in this archive (`portal-archive runs` lists them)")
+            rows = archive.missing(run_id) if missing else fate_rows(run)
     finally:
         archive.close()
-    emit(
-        rows,
-        fmt,
-        [
-            "id",
-            "site",
-            "started_at",
-            "finished_at",
-            "status",
-            "pages",
-            "articles_new",
-            "articles_changed",
-            "articles_unchanged",
-            "errors",
-        ],
-    )
+    if run_id is None:
+        emit(rows, fmt, LISTED_RUN_COLUMNS)
+    elif missing:
+        emit(
+            rows,
+            fmt,
+            ["url", "kind", "fate", "reason", "http_status", "attempts"],
+            title=f"Run {run_id}: discovered, not archived",
+        )
+    else:
+        if fmt == "table":
+            click.echo(
+                f"run {run['id']} of {run['site']} ({run['mode']}): {run['status']}"
+                + (f" ({run['limit_reached']})" if run["limit_reached"] else "")
+                + f", {run['started_at']} → {run['finished_at'] or '…'}"
+            )
+        emit(rows, fmt, ["kind", "fate", "reason", "urls"], title=f"Run {run_id}: what became of every URL it discovered")
+
+
+def fate_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """The run's ``fates`` as rows: kind, fate, reason, how many URLs."""
+    rows = []
+    for kind, fates in json.loads(run.get("fates") or "{}").items():
+        for fate, counted in fates.items():
+            for reason, n in counted.items() if isinstance(counted, dict) else [("", counted)]:
+                rows.append({"kind": kind, "fate": fate, "reason": reason, "urls": n})
+    return rows
 
 
 @click.command(epilog=EXIT_CODES)

@@ -3,6 +3,7 @@ kind takes (``--db``, ``--format``, the filters), and opening the archive."""
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from calendar import monthrange
@@ -26,14 +27,17 @@ class Failure(click.ClickException):
 
 
 def open_archive(path: str, *, readonly: bool) -> Any:
-    """The archive at ``path``; one line and exit 2 when it cannot be one. Opened to write, its
+    """The archive at ``path``; one line and exit 2 when it cannot be one, exit 1 when it cannot
+    be written (a read-only file or folder) and must be. Opened to write, its
     ``sites`` table is brought up to date with the portal registry (for SQL users and the
     browser; the commands themselves resolve provinces from the registry)."""
-    from archive.store import Archive, ArchiveError
+    from archive.store import Archive, ArchiveError, ArchiveNotWritable
     from portals.registry import load_registry
 
     try:
         archive = Archive(path, readonly=readonly)
+    except ArchiveNotWritable as exc:  # an archive, but not one this run can write
+        raise Failure(str(exc)) from None
     except ArchiveError as exc:
         raise BadInput(str(exc)) from None
     if not readonly:
@@ -57,6 +61,33 @@ format_option = click.option(
     show_default=True,
     help="Output format.",
 )
+
+
+class Seconds(click.ParamType):
+    """A finite number of seconds, at least ``minimum``: "nan", "inf" and negatives are refused
+    (a limit that is no number would be stored, and would never, or at once, end a crawl)."""
+
+    name = "seconds"
+
+    def __init__(self, minimum: float = 0.0):
+        self.minimum = minimum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(number) or number < self.minimum:
+            self.fail(f"{value!r} is not a finite number of seconds of at least {self.minimum:g}", param, ctx)
+        return number
+
+
+def crawl_mode(revisit: bool, full: bool) -> str | None:
+    """--revisit or --full, never both."""
+    if revisit and full:
+        raise BadInput("--revisit and --full exclude each other: give one")
+    return "revisit" if revisit else "full" if full else None
+
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 

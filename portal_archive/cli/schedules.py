@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..output import emit
-from .common import EXIT_CODES, BadInput, Failure, db_option, format_option, open_archive
+from .common import EXIT_CODES, BadInput, Failure, Seconds, crawl_mode, db_option, format_option, open_archive
 
 
 @click.group(epilog=EXIT_CODES)
@@ -31,18 +31,19 @@ def _schedule_table(rows: list[dict[str, Any]], fmt: str) -> None:
 @db_option
 @click.option("--cron", help='A cron expression in Vietnam time, e.g. "0 2 * * *" (02:00 every day).')
 @click.option("--every", type=click.Choice(sorted(("hour", "day", "week", "month"))), help="Shorthand: hourly, daily 02:00, …")
-@click.option("--revisit", "mode", flag_value="revisit", help="Crawl with --revisit.")
-@click.option("--full", "mode", flag_value="full", help="Crawl with --full.")
+@click.option("--revisit", is_flag=True, help="Crawl with --revisit.")
+@click.option("--full", is_flag=True, help="Crawl with --full.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Crawl with --max-pages.")
-@click.option("--max-time", type=click.FloatRange(min=1), help="Crawl with --max-time.")
-@click.option("--delay", type=click.FloatRange(min=0), help="Crawl with --delay.")
+@click.option("--max-time", type=Seconds(minimum=1), help="Crawl with --max-time.")
+@click.option("--delay", type=Seconds(minimum=0), help="Crawl with --delay.")
 @click.option("--proxy", help="Crawl with --proxy.")
 def schedule_add(
     site: str,
     db_path: str,
     cron: str | None,
     every: str | None,
-    mode: str | None,
+    revisit: bool,
+    full: bool,
     max_pages: int | None,
     max_time: float | None,
     delay: float | None,
@@ -54,6 +55,7 @@ def schedule_add(
 
     from .. import schedule as schedules
 
+    mode = crawl_mode(revisit, full)
     if bool(cron) == bool(every):
         raise BadInput("give either --cron EXPRESSION or --every hour|day|week|month")
     try:

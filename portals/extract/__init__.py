@@ -19,6 +19,7 @@ from ..urls import canonicalize, host_of, site_of
 from .article import read_article
 from .dom import Document, parse, text_content
 from .encoding import decode
+from .listing import looks_like_listing
 
 __all__ = ["VISITOR_KEYS", "Attachment", "PageAnalysis", "Record", "Source", "analyse", "canonical_url", "extract"]
 
@@ -90,11 +91,11 @@ def analyse(
         attachments=article.attachments,
         warnings=warnings,
     )
-    looks_like_article = bool(article.title and article.body and len(article.body) >= _MIN_ARTICLE_BODY and article.date)
     if profile and profile.article:  # the family's URL scheme says; an empty page is no article
         is_article = profile.is_article(canonical) and bool(article.title or article.body)
-    else:
-        is_article = looks_like_article
+    else:  # the page itself says: a title, a date, a body, and not a list of other pages
+        is_article = bool(article.title and article.body and len(article.body) >= _MIN_ARTICLE_BODY and article.date)
+        is_article = is_article and not looks_like_listing(doc, canonical, article.body, article.dated_link_lines)
     return PageAnalysis(canonical, profile, record, is_article, _links(doc, url) if links else [])
 
 

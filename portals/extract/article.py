@@ -147,6 +147,7 @@ class Article:
     views: int | None
     visitor_stats: dict[str, int] | None
     attachments: list[Attachment]
+    dated_link_lines: int = 0  # lines of the body that are a link with a date: a list's entries
 
 
 class _Page:
@@ -230,6 +231,7 @@ def read_article(doc: Document, url: str, profile: PortalProfile | None = None) 
 
     body_range = range(body_idx[0], body_idx[-1] + 1) if body_idx else range(0)
     stats, _ = visitor_stats(blocks, skip=body_range)
+    dated_links = sum(1 for i in body_idx if _dated_link(page, i))
     return Article(
         title=title,
         date=date,
@@ -240,7 +242,14 @@ def read_article(doc: Document, url: str, profile: PortalProfile | None = None) 
         views=_find_views(page, title_idx, date_idx, body_idx),
         visitor_stats=stats,
         attachments=_attachments(page, container, [i for i in (title_idx, date_idx) if i is not None], body_idx, end),
+        dated_link_lines=dated_links,
     )
+
+
+def _dated_link(page: _Page, i: int) -> bool:
+    """A line that is an entry of a list: a link with a date beside it, and little else."""
+    block = page.blocks[i]
+    return bool(block.link_chars) and len(block.text) - block.link_chars <= 40 and bool(page.dates(i))
 
 
 def _is_breadcrumb(block: Block) -> bool:
@@ -332,9 +341,12 @@ def _find_date(page: _Page, lo: int, end: int, cspan: range) -> tuple[str | None
     if labelled:
         first = labelled[0][0]
         date, updated = _published_updated([d for i, d in labelled if abs(i - first) <= 3])
-        # Joomla: the creation date bare on the line over the body, "Lần cập nhật cuối (…)" under it.
+        # Only an update is labelled: the date shown bare beside it, or on a line above it, is the
+        # publication ("15/10/2024 - 08:15 · Cập nhật lúc 17:05, 15/10/2024"; Joomla's creation
+        # date over the body, "Lần cập nhật cuối (…)" under it).
         if all(d.label == "updated" for _, d in labelled):
-            bare = [(i, d) for i, d in above if d.label is None and body_top - 2 <= i < first and len(blocks[i].text) <= 90]
+            near_first = range(body_top - 2, first + 1) if body_top - 2 < first else range(first, first + 1)
+            bare = [(i, d) for i, d in above if d.label is None and i in near_first and len(blocks[i].text) <= 90]
             if bare and bare[0][1].iso != date:
                 return bare[0][1].iso, date, bare[0][0]
         return date, updated, first

@@ -93,6 +93,23 @@ CONTROLS: tuple[str, ...] = (
     "Facebook",
 )
 
+# Links a crawl never follows, by their whole text: they lead to another view of the page they
+# are on (a print version, a form to mail it), never to another article.
+UNFOLLOWED_LINKS: tuple[str, ...] = (
+    "Bản in",  # print version
+    "In bài viết",  # print this article
+    "In bài này",  # print this article
+    "In trang",  # print page
+    "In bài",  # print article
+    "In tin",  # print news item
+    "In",  # print
+    "Print",
+    "Gửi email",  # send by e-mail
+    "Gửi bài viết",  # send this article
+    "Gửi cho bạn bè",  # send to friends
+    "Email",
+)
+
 # Labels that introduce the attribution; value: which part of the source they name.
 SOURCE_LABELS: dict[str, str] = {
     "Theo": "publisher",  # according to (a publication or site)
@@ -129,6 +146,7 @@ UNIT_WORDS: tuple[str, ...] = (
     "Trang",  # site
     "Trung tâm",  # centre
     "Văn phòng",  # office
+    "VP",  # office (abbreviated: "VP HĐND-UBND huyện")
     "Phòng",  # division / district office
     "Chi cục",  # sub-department
     "Cục",  # department (national)
@@ -247,6 +265,8 @@ VIEW_LABELS: tuple[str, ...] = (
     "Đã xem",  # viewed
     "Lượt đọc",  # reads
     "Số lần xem",  # times viewed
+    "Số lần đọc",  # times read
+    "Lượt truy cập bài viết",  # visits to the article
     "Xem",  # viewed
 )
 
