@@ -1,8 +1,8 @@
 """Text normalisation: the form in which text is stored.
 
-``clean`` gives the text as stored: NFC, Đ for look-alikes, zero-width characters removed,
-whitespace collapsed; ``parse_count`` reads a counter as portals print it. The searched form of
-text (lower-case, no diacritics, đ→d) is ``portals.folding``.
+``clean`` gives the text as stored: NFC, Đ for look-alikes, control and format characters
+removed, whitespace collapsed; ``parse_count`` reads a counter as portals print it. The searched
+form of text (lower-case, no diacritics, đ→d) is ``portals.folding``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,34 @@ import unicodedata
 
 # Ð (U+00D0, Icelandic eth) and ð are typed or converted in place of Đ/đ on many portals.
 _LOOKALIKES = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111"})
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Format characters (Unicode category Cf): zero-width spaces and joiners, the soft hyphen, the
+# byte-order mark, bidirectional marks, embeddings, overrides and isolates (U+202A–U+202E,
+# U+2066–U+2069: they reorder what a reader and a terminal show), invisible operators, tags …
+# Those of the Basic Multilingual Plane, and those beyond it (kept apart: a character class with
+# ranges past U+FFFF is matched range by range, four times slower over a page's text).
+_FORMAT_BMP = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+)
+_FORMAT_ASTRAL = (
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+# What no text shows a reader, as a regex character class: C0 controls but tab and line feed
+# (NUL, BEL, ESC, CR …), DEL, C1 controls (U+0080–U+009F: CSI, NEL …) and format characters.
+UNPRINTABLE = f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_FORMAT_BMP}{_FORMAT_ASTRAL}]"
+# ``clean`` removes these; the controls Python counts as whitespace (VT, FF, CR, U+001C–U+001F,
+# NEL) are left to ``split``, which turns them into spaces. ``_HIDDEN_BUT_NUL`` keeps NUL, which
+# ``clean_many`` joins texts with.
+_HIDDEN = re.compile(f"[\\x00-\\x08\\x0e-\\x1b\\x7f-\\x84\\x86-\\x9f{_FORMAT_BMP}]")
+_HIDDEN_BUT_NUL = re.compile(f"[\\x01-\\x08\\x0e-\\x1b\\x7f-\\x84\\x86-\\x9f{_FORMAT_BMP}]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_HIDDEN_ASTRAL = re.compile(f"[{_FORMAT_ASTRAL}]")
+_UNPRINTABLE_BMP = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_FORMAT_BMP}]")
+
+
+def _visible(text: str, hidden: re.Pattern[str]) -> str:
+    text = hidden.sub("", text)
+    return _HIDDEN_ASTRAL.sub("", text) if _ASTRAL.search(text) else text
 
 
 def nfc(text: str) -> str:
@@ -23,8 +50,10 @@ def nfc(text: str) -> str:
 
 
 def clean(text: str) -> str:
-    """The stored form of a run of text: NFC, no invisible characters, single spaces, trimmed."""
-    return " ".join(_INVISIBLE.sub("", nfc(text)).split())  # split() splits where \s matches
+    """The stored form of a run of text: NFC, no control or format characters, single spaces,
+    trimmed."""
+    # Removed before NFC: a mark after a removed character composes with the letter before it.
+    return " ".join(nfc(_visible(text, _HIDDEN)).split())  # split() splits where \s matches
 
 
 _SEP = "\x00"  # never in page text (parse drops it): joins texts so C passes run once for many
@@ -35,7 +64,20 @@ def clean_many(texts: list[str]) -> list[str]:
     joined = _SEP.join(texts)
     if joined.count(_SEP) != len(texts) - 1:
         return [clean(t) for t in texts]
-    return [t.strip() for t in " ".join(_INVISIBLE.sub("", nfc(joined)).split()).split(_SEP)]
+    return [t.strip() for t in " ".join(nfc(_visible(joined, _HIDDEN_BUT_NUL)).split()).split(_SEP)]
+
+
+def has_unprintable(text: str) -> bool:
+    """Whether ``text`` holds a character of ``UNPRINTABLE``."""
+    return _UNPRINTABLE_BMP.search(text) is not None or (
+        _ASTRAL.search(text) is not None and _HIDDEN_ASTRAL.search(text) is not None
+    )
+
+
+def printable(text: str) -> str:
+    """``text`` without the characters of ``UNPRINTABLE``, its line feeds and tabs kept: for text
+    whose lines matter (a body's paragraphs), which ``clean`` would join."""
+    return nfc(_visible(text, _UNPRINTABLE_BMP)) if has_unprintable(text) else text
 
 
 _NUMBER = re.compile(r"\d{1,3}(?:[.,\s\u00a0]\d{3})+(?!\d)|\d+")

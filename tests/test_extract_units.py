@@ -7,8 +7,8 @@ import unicodedata
 
 import pytest
 
-from portals.extract import extract
-from portals.extract.attribution import Source, parse_source, split_inline_source
+from portals.extract import Record, extract
+from portals.extract.attribution import Source, label_value_source, parse_source, split_inline_source
 from portals.extract.dates import find_dates, parse_date
 from portals.extract.encoding import decode
 from portals.extract.legacy import detect
@@ -225,3 +225,117 @@ def test_needed_words() -> None:
 )
 def test_legacy_font_detection(html: str, kind: str | None) -> None:
     assert detect(f"<html><body>{html}</body></html>") == kind
+
+
+# -- attribution and counters of CMS modules -------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "publisher", "author"),
+    [
+        ("Minh Anh - Trung tâm Văn hóa Thông tin.", "Trung tâm Văn hóa Thông tin", "Minh Anh"),  # closing full stop
+        ("Ngọc Minh - Huyện Đoàn Krông Pắc", "Huyện Đoàn Krông Pắc", "Ngọc Minh"),
+        ("Trần Nam - Công ty Điện lực Gia Lai", "Công ty Điện lực Gia Lai", "Trần Nam"),
+        ("Minh Đức - TTVH-TT&TT huyện", "TTVH-TT&TT huyện", "Minh Đức"),  # a unit by its abbreviation
+        ("T.Hà", None, "T.Hà"),
+        ("H'Hen Niê - Hội LHPN huyện", "Hội LHPN huyện", "H'Hen Niê"),
+        ("Viết bởi Nguyễn Thu Hà", None, "Nguyễn Thu Hà"),  # Joomla's "Written by"
+        ("Đăng bởi Sở Y tế", "Sở Y tế", None),
+    ],
+)
+def test_attribution_signatures_and_bylines(text: str, publisher: str | None, author: str | None) -> None:
+    assert parse_source(text) == Source(text, publisher, author)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Viết bởi Super User",  # Joomla's default account credits nobody
+        "Đăng bởi admin",
+        "Bởi vì thời tiết thuận lợi",  # "because", not "by"
+        "Đại diện các đơn vị đã chia sẻ kinh nghiệm - Trung tâm Văn hóa Thông tin",  # a sentence, not a signature
+        "Minh Anh - PV",  # a role, not a unit: read as two names, not as a publisher
+    ],
+)
+def test_not_signature_or_byline(text: str) -> None:
+    source = parse_source(text)
+    assert source is None or source.publisher is None
+
+
+def test_label_and_value_in_separate_elements() -> None:
+    assert label_value_source("Nguồn tin:", "Sở Y tế") == Source("Nguồn tin: Sở Y tế", "Sở Y tế", None)
+    assert label_value_source("Tác giả:", "Nguyễn Văn A") == Source("Tác giả: Nguyễn Văn A", None, "Nguyễn Văn A")
+    assert label_value_source("Hội nghị", "Sở Y tế") is None  # not a label
+    assert label_value_source("Nguồn:", "Tác giả:") is None  # two labels
+
+
+_PARAGRAPHS = "".join(
+    f"<p>{p}</p>"
+    for p in (
+        "Sáng 12/3, Ủy ban nhân dân huyện tổ chức hội nghị sơ kết công tác chuyển đổi số quý I năm 2024 với sự"
+        " tham dự của lãnh đạo các phòng, ban và các xã, thị trấn.",
+        "Trong quý I, toàn huyện có 85% hồ sơ thủ tục hành chính được tiếp nhận và giải quyết trực tuyến, tăng"
+        " 12% so với cùng kỳ năm trước.",
+        "Hội nghị thống nhất các nhiệm vụ trọng tâm của quý II, trong đó ưu tiên nâng cao chất lượng dịch vụ công"
+        " trực tuyến và bảo đảm an toàn thông tin./.",
+    )
+)
+
+
+def _article(body: str, aside: str = "") -> Record:
+    html = (
+        "<html><head><title>Hội nghị sơ kết chuyển đổi số</title></head><body>"
+        '<ul class="menu"><li><a href="/">Trang chủ</a></li><li><a href="/tin">Tin tức</a></li></ul>'
+        '<div class="main"><h1>Hội nghị sơ kết công tác chuyển đổi số quý I</h1><div class="date">13/03/2024 08:15</div>'
+        f'<div class="content">{body}</div>'
+        '<div class="related"><h3>Các tin khác</h3><ul><li><a href="/a">Tập huấn kỹ năng số</a> (10/03/2024)</li></ul></div>'
+        f'</div><div class="sidebar">{aside}</div></body></html>'
+    )
+    return extract(html.encode(), "http://huyen-mau.gov.vn/tin-tuc/hoi-nghi-so-ket-123.html")
+
+
+def test_counter_row_in_the_body_is_not_the_widget() -> None:
+    body = _PARAGRAPHS + "<p>Hôm nay: 123</p><p>Tổng: 4.560</p>"
+    assert _article(body).visitor_stats is None
+    widget = "<h3>Thống kê truy cập</h3><p>Đang truy cập: 12</p><p>Tổng lượt truy cập: 1.234.567</p>"
+    assert _article(body, widget).visitor_stats == {"online": 12, "total": 1234567}
+
+
+def test_signature_mid_body_is_a_paragraph() -> None:
+    body = _PARAGRAPHS.replace("</p><p>Trong", "</p><p>Minh Anh - Trung tâm Văn hóa Thông tin</p><p>Trong", 1)
+    record = _article(body)
+    assert record.source is None
+    assert "Minh Anh - Trung tâm Văn hóa Thông tin" in (record.body or "")
+
+
+@pytest.mark.parametrize(
+    ("widget", "stats"),
+    [
+        # NukeViet 4 statistics block: label and number in two spans; "Thành viên online" is a part
+        (
+            "<ul><li><span>Thành viên online</span><span>2</span></li><li><span>Hôm nay</span><span>3,214</span></li>"
+            "<li><span>Tổng lượt truy cập</span><span>3,905,117</span></li></ul>",
+            {"today": 3214, "total": 3905117},
+        ),
+        # Vinaora Visitors Counter 2.x: a column of titles beside a column of numbers
+        (
+            '<h3>Thống kê truy cập</h3><div class="vstats_title"><div class="vrow">Hôm nay</div><div class="vrow">Hôm qua</div>'
+            '<div class="vrow">Tất cả</div></div><div class="vstats_number"><div class="vrow">312</div>'
+            '<div class="vrow">1204</div><div class="vrow">98765</div></div>',
+            {"today": 312, "yesterday": 1204, "total": 98765},
+        ),
+        # a counter control's short rows under its heading, Joomla's Who's Online in words
+        (
+            "<h3>Thống kê truy cập</h3><p>Ngày: 215</p><p>Tuần: 1.902</p><p>Tổng : 402.117</p>"
+            "<div>Hiện có 14 khách và 2 thành viên Trực tuyến</div>",
+            {"today": 215, "this_week": 1902, "total": 402117, "online": 16},
+        ),
+        # no heading, no total of a known wording: period rows and a weak total row together
+        (
+            "<p>Hôm nay <span>312</span></p><p>Hôm qua <span>1204</span></p><p>Tất cả <span>98765</span></p>",
+            {"today": 312, "yesterday": 1204, "total": 98765},
+        ),
+        # a lone "Ngày: 215" is no widget
+        ("<p>Ngày: 215</p><p>Tháng: 12</p>", None),
+    ],
+)
+def test_counter_modules(widget: str, stats: dict[str, int] | None) -> None:
+    assert _article(_PARAGRAPHS, widget).visitor_stats == stats

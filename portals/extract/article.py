@@ -25,16 +25,26 @@ from ..profiles import PortalProfile
 from ..record import Attachment, Source
 from ..text import clean, clean_many, parse_count
 from ..urls import canonicalize
-from .attribution import byline_source, parse_source, split_inline_source
+from .attribution import (
+    byline_source,
+    is_source_label,
+    label_value_source,
+    parse_source,
+    plausible_credit,
+    split_inline_source,
+    starts_with_source_label,
+)
 from .counters import is_counter_line, view_count, visitor_stats
 from .dates import FoundDate, before_label, find_dates
 from .dom import BLOCK_TAGS, Block, Document, ancestors_and_self, attr_tokens, attr_words, heading_level, text_content
+from .listing import has_headline
 from .vocabulary import (
     CHROME_HINTS,
     CONTENT_HINTS,
     CONTROLS,
     END_MARKERS,
     FOOTER_LABELS,
+    RELATED_HINTS,
     SOURCE_HINTS,
     SUMMARY_HINTS,
     TITLE_HINTS,
@@ -193,12 +203,16 @@ def read_article(doc: Document, url: str, profile: PortalProfile | None = None) 
     page = _Page(doc, url, profile)
     blocks = page.blocks
     container = page.selected("body")
+    sections: list[etree._Element] = []
     if container is None:
-        container = find_container(page)
+        container, sections = find_container(page)
     cspan = page.range_of(container) if container is not None else range(0)
+    parts = [page.range_of(el) for el in sections]
+    if parts:  # the body in sections of one kind: read from the first to the last
+        cspan = range(parts[0].start, parts[-1].stop)
     if not cspan:
         cspan = range(len(blocks))
-    end = _article_end(blocks, cspan)
+    end = _article_end(blocks, cspan, parts)
 
     date, updated, date_idx = _find_date(page, max(0, cspan.start - _HEAD_WINDOW), end, cspan)
     # A date line under the body ("Đăng bởi … 08/06/2019" in a footer) says nothing of where the
@@ -209,6 +223,7 @@ def read_article(doc: Document, url: str, profile: PortalProfile | None = None) 
     summary, summary_idx = _find_summary(page, title_idx, cspan, end)
 
     start = max([cspan.start] + [i + 1 for i in (title_idx, head_date) if i is not None and cspan.start <= i < end])
+    insets = _Insets(sections or [container])
     body_idx = [
         i
         for i in range(start, end)
@@ -216,6 +231,8 @@ def read_article(doc: Document, url: str, profile: PortalProfile | None = None) 
         and i not in (date_idx, title_idx)
         and not is_control(blocks[i])
         and not is_counter_line(blocks[i])
+        and (not parts or any(i in part for part in parts))
+        and not insets.within(blocks[i].element)
     ]
     while body_idx and (_is_navigation(blocks[body_idx[0]]) or _is_breadcrumb(blocks[body_idx[0]])):
         body_idx.pop(0)
@@ -225,6 +242,8 @@ def read_article(doc: Document, url: str, profile: PortalProfile | None = None) 
     source, body_idx, last_paragraph = _find_source(page, body_idx, end, cspan)
     if source is None and date_idx is not None:
         source = byline_source(blocks[date_idx].text)
+    if source is None:
+        source, body_idx = _byline_above(page, body_idx, title_idx)
     paragraphs = _paragraphs(blocks, body_idx, container)
     if last_paragraph is not None and paragraphs:
         paragraphs[-1] = last_paragraph
@@ -241,9 +260,57 @@ def read_article(doc: Document, url: str, profile: PortalProfile | None = None) 
         source=source,
         views=_find_views(page, title_idx, date_idx, body_idx),
         visitor_stats=stats,
-        attachments=_attachments(page, container, [i for i in (title_idx, date_idx) if i is not None], body_idx, end),
+        attachments=_attachments(
+            page, sections or [container], [i for i in (title_idx, date_idx) if i is not None], body_idx, end
+        ),
         dated_link_lines=dated_links,
     )
+
+
+# What an article holds besides its text: asides, galleries' controls, share bars, ads, "most
+# read" and related boxes, comments, sign-up prompts. (Not figures: a photo's caption is part of
+# what the article says, and stays in the body.)
+_INSET_TAGS = frozenset({"aside", "nav"})
+_INSET_HINT = _any_of(
+    (
+        *CHROME_HINTS,
+        *RELATED_HINTS,
+        *("slideshow", "carousel", "share", "social", "promo", "most-read", "mostread", "most-popular", "trending"),
+        *("recommend", "sponsor", "advertis", "outbrain", "taboola"),
+    )
+)
+_INSET_TOKENS = frozenset({"ad", "ads", "adv", "dfp", "teaser", "teasers"})
+
+
+class _Insets:
+    """Which elements inside the body's containers are insets (``_INSET_HINT``), asked once each."""
+
+    def __init__(self, containers: list[etree._Element | None]):
+        self.containers = {el for el in containers if el is not None}
+        self.known: dict[etree._Element, bool] = {}
+
+    def within(self, el: etree._Element) -> bool:
+        """The element is, or is inside, an inset below one of the containers."""
+        path = []
+        node: etree._Element | None = el
+        found = False
+        while node is not None and node not in self.containers:
+            if node in self.known:
+                found = self.known[node]
+                break
+            path.append(node)
+            if node.tag in _INSET_TAGS or (
+                (node.get("class") or node.get("id"))
+                and (_INSET_HINT.search(attr_words(node)) or not _INSET_TOKENS.isdisjoint(attr_tokens(node)))
+            ):
+                found = True
+                break
+            node = node.getparent()
+        if node is None:  # not inside the container at all (a date line or title above it)
+            found = False
+        for seen in path:
+            self.known[seen] = found
+        return found
 
 
 def _dated_link(page: _Page, i: int) -> bool:
@@ -257,10 +324,11 @@ def _is_breadcrumb(block: Block) -> bool:
 
 
 # -- the body's container -------------------------------------------------------------------------
-def find_container(page: _Page) -> etree._Element | None:
+def find_container(page: _Page) -> tuple[etree._Element | None, list[etree._Element]]:
     """The element holding the most non-link text, by paragraph scoring: a paragraph credits the
-    element that holds it and half as much to the next one up; link-heavy, footer and menu
-    elements are discounted, "content"/"noidung" ones favoured."""
+    element that holds it, half as much the next one up and a third the one above; link-heavy,
+    footer and menu elements are discounted, "content"/"noidung" ones favoured. With it, the
+    sections the body is split into (see ``_sections``), if more than one."""
     runs = Counter(b.element for b in page.blocks)
     score: defaultdict[etree._Element, float] = defaultdict(float)
     for b in page.blocks:
@@ -275,8 +343,11 @@ def find_container(page: _Page) -> etree._Element | None:
         parent = _block_parent(holder)
         if parent is not None:
             score[parent] += content / 2
+            grandparent = _block_parent(parent)
+            if grandparent is not None:
+                score[grandparent] += content / _GRANDPARENT_SHARE
     if not score:
-        return None
+        return None, []
     # An element's weighted score is at most its score times the best class weight: weigh them in
     # order of score until that bound falls below the best weighted score found.
     weighted: dict[etree._Element, float] = {}
@@ -286,7 +357,45 @@ def find_container(page: _Page) -> etree._Element | None:
             break
         weighted[el] = score[el] * (1 - page.link_density(page.range_of(el))) ** 2 * _class_weight(el)
         best = max(best, weighted[el])
-    return max((el for el in score if el in weighted), key=weighted.__getitem__)  # the first of equals
+    container = max((el for el in score if el in weighted), key=weighted.__getitem__)  # the first of equals
+    return container, _sections(page, container, score)
+
+
+_SECTION_REACH = 5  # block levels up from the container where its sister sections may meet it
+
+
+def _sections(page: _Page, container: etree._Element, score: dict[etree._Element, float]) -> list[etree._Element]:
+    """The body's sections, in reading order, when the container is one of several of a kind.
+
+    Long articles come in sections of one markup (a column per few paragraphs, a block per
+    paragraph group, ads and widgets between): the container found holds only the largest. Its
+    sisters are the elements of the same tag and class (a class-less cell is layout, not a kind
+    of section) that meet it a few levels up, hold paragraphs of their own, are no more
+    link-heavy than text usually is, are not chrome, and are no teasers (a headline linking to
+    another page over a lead: the entries of a list look alike too)."""
+    kind = container.get("class")
+    if not kind:  # plain <td>, <div>: layout cells, not a kind of section
+        return []
+    top = container
+    for _ in range(_SECTION_REACH):
+        above = _block_parent(top)
+        if above is None or above.tag in ("body", "html"):
+            break
+        top = above
+    if top is container:
+        return []
+    found = []
+    for el in top.iter(container.tag):
+        if el is not container and (el.get("class") != kind or score.get(el, 0) < _MIN_PARAGRAPH):
+            continue
+        span = page.range_of(el)
+        if span and (
+            el is container or (page.link_density(span) <= 0.3 and _class_weight(el) >= 1 and not has_headline(el, page.url))
+        ):
+            found.append((span, el))
+    found.sort(key=lambda f: f[0].start)
+    outer = [el for r, el in found if not any(o is not r and o.start <= r.start and r.stop <= o.stop for o, _ in found)]
+    return outer if len(outer) > 1 else []
 
 
 def _block_parent(el: etree._Element) -> etree._Element | None:
@@ -297,24 +406,36 @@ def _block_parent(el: etree._Element) -> etree._Element | None:
 
 
 _CONTENT_WEIGHT = 1.25  # the highest class weight
+_GRANDPARENT_SHARE = 3  # of a paragraph's text, credited two block levels up (its parent: half)
 
 
 def _class_weight(el: etree._Element) -> float:
-    """Class and id words of the element and its ancestors: "content" raises, "footer" lowers."""
+    """Class and id words of the element and its ancestors: "content" raises, "footer" lowers.
+
+    On the element itself chrome wins ("comment-body" is a comment); on an ancestor, a name that
+    says content too ("l-sidebar-fixed l-article-body", "content-with-sidebar") is layout, not
+    chrome; so is the page's own <body>."""
     weight = 1.0
     for depth, node in enumerate(ancestors_and_self(el, 6)):
+        if node.tag in ("body", "html"):
+            break
         words = attr_words(node)
-        if node.tag in ("footer", "nav", "header", "aside") or _CHROME_HINT.search(words):
+        content = _CONTENT_HINT.search(words) is not None
+        chrome = node.tag in ("footer", "nav", "header", "aside") or _CHROME_HINT.search(words) is not None
+        if chrome and (depth == 0 or not content):
             return 0.2
-        if depth < 2 and _CONTENT_HINT.search(words):
+        if depth < 2 and content:
             weight = _CONTENT_WEIGHT
     return weight
 
 
-def _article_end(blocks: list[Block], cspan: range) -> int:
-    """Index of the first related-list heading in the container after some content, else its end."""
+def _article_end(blocks: list[Block], cspan: range, parts: list[range]) -> int:
+    """Index of the first related-list heading in the container after some content, else its end.
+    With the body in sections, only a heading inside one ends it (not a related box between two)."""
     seen_content = False
     for i in cspan:
+        if parts and not any(i in part for part in parts):
+            continue
         if seen_content and is_end_marker(blocks[i]):
             return i
         seen_content = seen_content or len(blocks[i].text) - blocks[i].link_chars >= 60
@@ -505,6 +626,16 @@ def _find_source(page: _Page, body_idx: list[int], end: int, cspan: range) -> tu
     if not body_idx:
         return None, body_idx, None
     last = blocks[body_idx[-1]]
+    # A label and its value in elements of their own ("Nguồn tin:" | "Sở Y tế"), maybe after another.
+    if len(body_idx) > 2 and (source := _label_value(blocks, body_idx[-2], body_idx[-1])):
+        before = _label_value(blocks, body_idx[-4], body_idx[-3]) if len(body_idx) > 4 else None
+        if before and (both := _combine(before, source)):
+            return both, body_idx[:-4], None
+        return source, body_idx[:-2], None
+    # The label closing the body, its value a link dropped from it ("Nguồn:" | <a>Báo Gia Lai</a>).
+    after = body_idx[-1] + 1
+    if is_source_label(last.folded) and after < len(blocks) and (source := _label_value(blocks, body_idx[-1], after)):
+        return source, body_idx[:-1], None
     if (len(body_idx) > 1 or _marked_source(last)) and (source := _source_line(last)):
         # "Tác giả: Thu Hà" over "Nguồn tin: baohatinh.vn": two lines, one credit.
         if len(body_idx) > 2 and (before := _source_line(blocks[body_idx[-2]])) and (both := _combine(before, source)):
@@ -518,14 +649,72 @@ def _find_source(page: _Page, body_idx: list[int], end: int, cspan: range) -> tu
         b = blocks[i]
         if is_end_marker(b):
             break
-        if is_control(b) or is_counter_line(b) or b.link_ratio > 0.5:
+        if is_control(b) or is_counter_line(b) or (b.link_ratio > 0.5 and not _LABEL_COLON.match(b.folded)):
             continue
-        source = _source_line(b)
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        if is_source_label(b.folded):  # "Nguồn tin:" over its value, maybe another pair after it
+            source = _label_value(blocks, i, i + 1) if nxt else None
+            after = _label_value(blocks, i + 2, i + 3) if source and i + 3 < len(blocks) else None
+            return (_combine(source, after) or source if after else source), body_idx, None
+        source = _source_line(b)
         if source and nxt and not is_control(nxt) and (after := _source_line(nxt)):
             source = _combine(source, after) or source
         return source, body_idx, None
     return None, body_idx, None
+
+
+# A labelled credit whose value is a link ("Nguồn: <a>Báo Gia Lai</a>"): not a menu line.
+_LABEL_COLON = re.compile(r"^(?:nguon|nguon tin|theo|tac gia|but danh)\s{0,3}:")
+_BYLINE_WINDOW = 6  # lines over the body where a CMS prints its byline
+# schema.org and HTML author markup on the line's element or its children: <span itemprop="author">,
+# <a rel="author"> (only the lines of the byline window are asked).
+_AUTHOR_MARKUP = etree.XPath(
+    'boolean(self::*[@itemprop="author" or @rel="author"] | ./*[@itemprop="author" or @rel="author"]'
+    ' | ./*/*[@itemprop="author" or @rel="author"])'
+)
+
+
+def _label_value(blocks: list[Block], label: int, value: int) -> Source | None:
+    """The credit of a label alone in its element and the value in the next one (a person's or a
+    unit's name: not the related list's heading nor a widget's title that comes next)."""
+    if not is_source_label(blocks[label].folded) or is_end_marker(blocks[value]) or is_control(blocks[value]):
+        return None
+    source = label_value_source(blocks[label].text, strip_tail(blocks[value]))
+    return source if source is not None and plausible_credit(source) else None
+
+
+def _byline_above(page: _Page, body_idx: list[int], title_idx: int | None) -> tuple[Source | None, list[int]]:
+    """A CMS's byline over the body, when nothing under it credits anyone: Joomla's
+    <dd class="createdby">Viết bởi …</dd>, WordPress's .byline .author, an author field, a
+    "Tác giả: …" line; between the title and the body, or the body's first lines when the page
+    marks them as the author's (the byline is then no paragraph)."""
+    if not body_idx:
+        return None, body_idx
+    blocks = page.blocks
+    first = body_idx[0]
+    lo = max(0, first - _BYLINE_WINDOW)
+    if title_idx is not None and lo <= title_idx < first:  # under the title
+        lo = title_idx + 1
+    for i in [*range(lo, first), *body_idx[:2]]:
+        b = blocks[i]
+        if len(b.text) > 120:
+            continue
+        # Over the body, the line's element or a close ancestor may say "author"; in the body only
+        # the line's own markup can (its ancestors are the body's).
+        hinted = bool(_SOURCE_HINT.search(b.inline_words)) or (
+            _hinted(b.element, _SOURCE_HINT, 2 if i < first else 1)
+            or (i < first and len(b.element) <= 8 and _AUTHOR_MARKUP(b.element))
+        )
+        if page.dates(i):  # "Đăng bởi Thu Hà vào lúc 08:30 - 15/03/2022"
+            source = byline_source(b.text) if hinted or starts_with_source_label(b.folded) else None
+        elif hinted or (b.link_ratio <= 0.5 and starts_with_source_label(b.folded)):
+            text = strip_tail(b)
+            source = parse_source(text, strict=False) if text else None
+        else:
+            continue
+        if source is not None and plausible_credit(source):
+            return source, [j for j in body_idx if j != i]
+    return None, body_idx
 
 
 def _marked_source(block: Block) -> bool:
@@ -600,14 +789,16 @@ def _cell_below(el: etree._Element, container: etree._Element | None) -> etree._
 
 
 def _attachments(
-    page: _Page, container: etree._Element | None, heads: list[int], body_idx: list[int], end: int
+    page: _Page, containers: list[etree._Element | None], heads: list[int], body_idx: list[int], end: int
 ) -> list[Attachment]:
-    """Documents linked and images shown inside the article: within the body's container, after
-    the title and date line, before the related lists; not share buttons or icons."""
+    """Documents linked and images shown inside the article: within the body's container (or its
+    sections), after the title and date line, before the related lists; not share buttons or icons."""
     if not body_idx:
         return []
     blocks = page.blocks
-    lo, hi = page.doc.spans.get(container, (blocks[body_idx[0]].start - 1, 1 << 62))  # type: ignore[arg-type]
+    everywhere = (blocks[body_idx[0]].start - 1, 1 << 62)
+    inside = [page.doc.spans.get(el, everywhere) for el in containers]  # type: ignore[arg-type]
+    lo, hi = inside[0][0], inside[-1][1]
     heads = [i for i in heads if i < body_idx[0]]
     if heads:
         lo = max(lo, blocks[max(heads)].order)
@@ -616,7 +807,7 @@ def _attachments(
     out: list[Attachment] = []
     seen: set[str] = set()
     for order, el in page.doc.anchors:
-        if not lo < order < hi:
+        if not lo < order < hi or not any(a < order < b for a, b in inside):
             continue
         if el.tag == "img":
             if _is_chrome_image(el):

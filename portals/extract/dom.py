@@ -109,7 +109,10 @@ def is_hidden(el: etree._Element) -> bool:
 
 
 # Plain lxml elements: lxml.html's element classes cost a Python call for every node touched.
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+# huge_tree: libxml2 stops at 256 nested elements without it (the rest of the page lost, with no
+# error raised), at 2048 with it; text nodes over 10 MB need it too. (The HTML parser expands no
+# entities of its own, so it opens no door to entity expansion.)
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True)
 _STRING = etree.XPath("string()", smart_strings=False)
 
 

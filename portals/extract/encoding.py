@@ -16,6 +16,23 @@ from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_co
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
+def cut(html: bytes | str, limit: int) -> tuple[bytes | str, bool]:
+    """``html`` cut to at most ``limit`` bytes (characters, for text), and whether it was: at a
+    character's start (a UTF-8 sequence is never split, a UTF-16 page keeps whole code units),
+    so that what is left decodes as the whole page would."""
+    if len(html) <= limit:
+        return html, False
+    if isinstance(html, str):
+        return html[:limit], True
+    end = limit
+    if html.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        end -= end % 2
+    else:  # back over UTF-8 continuation bytes (10xxxxxx) to the start of the character they finish
+        while end > limit - 3 and html[end] & 0xC0 == 0x80:
+            end -= 1
+    return html[:end], True
+
+
 def decode(html: bytes | str, content_type: str | None = None) -> tuple[str, str]:
     """Return ``(text, encoding)`` for a page body; never raises."""
     if isinstance(html, str):

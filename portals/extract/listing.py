@@ -54,49 +54,77 @@ def lead_list_chars(doc: Document, url: str) -> int:
             headline_of[a] = _headline(a, url, site, own)
         return headline_of[a]
 
+    # Only parents of at least MIN_ITEMS children that each hold a link named like a headline can
+    # hold a list of leads: found from those links up, not by visiting every element of the page;
+    # where the links go (URL work) is asked only of the entries that carry a lead.
+    members_of: defaultdict[etree._Element, dict[etree._Element, None]] = defaultdict(dict)  # in document order
+    for a in _NAMED_LINKS(doc.root):
+        if not _named(a):
+            continue
+        child, parent = a, a.getparent()
+        while parent is not None:
+            members_of[parent][child] = None
+            child, parent = parent, parent.getparent()
     best = 0
-    for parent in doc.root.iter():
-        children = [c for c in parent if isinstance(c.tag, str)]
-        if len(children) < MIN_ITEMS:
+    for with_headlines in members_of.values():
+        if len(with_headlines) < MIN_ITEMS:
             continue
         kinds: defaultdict[tuple[str, str], list[etree._Element]] = defaultdict(list)
-        for child in children:
-            kinds[(child.tag, child.get("class") or "")].append(child)
+        for child in with_headlines:
+            if isinstance(child.tag, str):
+                kinds[(child.tag, child.get("class") or "")].append(child)
         for members in kinds.values():
             if len(members) < MIN_ITEMS:
                 continue
             leads: dict[str, int] = {}
             for member in members:
                 anchors = [member] if member.tag == "a" else list(member.iter("a"))
-                targets = {t for a in anchors if (t := headline(a)) is not None}
-                if len(targets) != 1:
-                    continue
                 own_text = _chars(member) - sum(_chars(a) for a in anchors)
-                if own_text >= MIN_LEAD:
+                if own_text < MIN_LEAD:
+                    continue
+                targets = {t for a in anchors if (t := headline(a)) is not None}
+                if len(targets) == 1:
                     leads[targets.pop()] = own_text
             if len(leads) >= MIN_ITEMS:
                 best = max(best, sum(leads.values()))
     return best
 
 
+def has_headline(el: etree._Element, url: str) -> bool:
+    """The element holds a link to another page of the site named like a headline: an entry of a
+    list of articles, not a part of one."""
+    site, own = site_of(url), canonicalize(url)
+    return any(_headline(a, url, site, own) is not None for a in el.iter("a"))
+
+
+# Links named by enough text to be a headline, picked in C (most of a page's links are not).
+_NAMED_LINKS = etree.XPath(f"//a[@href][string-length(normalize-space()) >= {MIN_HEADLINE_CHARS}]")
+
+
 def _chars(el: etree._Element) -> int:
     return len(" ".join(text_content(el).split()))
+
+
+def _named(a: etree._Element) -> bool:
+    """Named by at least a few words, as a headline is."""
+    words = text_content(a).split()
+    return len(words) >= MIN_HEADLINE_WORDS and len(" ".join(words)) >= MIN_HEADLINE_CHARS
 
 
 def _headline(a: etree._Element, url: str, site: str, own: str) -> str | None:
     """The page an anchor links to by a headline: another page of the site (no file), named by
     at least a few words."""
     href = (a.get("href") or "").strip()
-    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
-        return None
-    words = text_content(a).split()
-    if len(" ".join(words)) < MIN_HEADLINE_CHARS or len(words) < MIN_HEADLINE_WORDS:
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")) or not _named(a):
         return None
     try:
-        target = canonicalize(urljoin(url, href))
+        absolute = urljoin(url, href)
+        if site_of(absolute) != site or _FILES.search(urlsplit(absolute).path):
+            return None
+        target = canonicalize(absolute)
     except ValueError:
         return None
-    if target == own or site_of(target) != site or _FILES.search(urlsplit(target).path):
+    if target == own:
         return None
     return target
 

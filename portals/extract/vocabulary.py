@@ -125,7 +125,35 @@ SOURCE_LABELS: dict[str, str] = {
     "Bài": "author",  # text by
     "Tin": "author",  # report by
     "Người đăng": "author",  # posted by
+    # CMS bylines ("Written by %s"): Joomla vi-VN com_content COM_CONTENT_WRITTEN_BY="Viết bởi %s"
+    # (phucnhdnict/CBCC language/vi-VN/vi-VN.com_content.ini; Joomla 1.5: WRITTEN BY=Viết bởi %s,
+    # phongjalvn/gmtech language/vi-VN/vi-VN.com_content.ini), rendered in <dd class="createdby">
+    # (joomla/joomla-cms layouts/joomla/content/info_block/author.php); WordPress themes' "Đăng bởi"
+    # / "bởi" ("by") before .byline .author. Only a person's or a unit's name after them is a credit.
+    "Viết bởi": "author",  # written by
+    "Được viết bởi": "author",  # written by
+    "Đăng bởi": "author",  # posted by
+    "Bởi": "author",  # by
 }
+
+# Labels that credit someone only when a name follows (they open other phrases too: "Bởi vì" =
+# because, "Tin mới" = latest news).
+NAME_ONLY_LABELS: tuple[str, ...] = ("Tin", "Bài", "Bởi", "Viết bởi", "Được viết bởi", "Đăng bởi", "Người đăng")
+
+# Accounts a CMS prints as the author that credit nobody (Joomla's "Super User", WordPress's "admin").
+NOT_AUTHORS: tuple[str, ...] = (
+    "Super User",
+    "Admin",
+    "Administrator",
+    "Quản trị",  # administrator
+    "Quản trị viên",  # administrator
+    "Quản trị hệ thống",  # system administrator
+    "Quản trị website",  # site administrator
+    "Webmaster",
+)
+
+# Class/id words of CMS byline elements, beyond SOURCE_HINTS: Joomla's <dd class="createdby">.
+BYLINE_HINTS: tuple[str, ...] = ("createdby", "created-by", "writer", "nguoiviet", "nguoi-viet")
 
 # Photo credits: never the article's source.
 PHOTO_CREDIT_LABELS: tuple[str, ...] = (
@@ -189,7 +217,43 @@ UNIT_WORDS: tuple[str, ...] = (
     "VOV",  # Voice of Vietnam
     "VTV",  # Vietnam Television
     "Vietnamplus",
+    # Units that close signature lines ("Name - Unit") on district and commune portals.
+    "Công ty",  # company
+    "Tổng công ty",  # corporation
+    "Hợp tác xã",  # cooperative
+    "HTX",  # cooperative (abbreviated)
+    "Đảng ủy",  # party committee
+    "Đảng uỷ",  # party committee (old tone placement)
+    "Đảng bộ",  # party organisation
+    "Chi bộ",  # party cell
+    "Thị ủy",  # town party committee
+    "Thị uỷ",  # town party committee (old tone placement)
+    "Quận ủy",  # urban district party committee
+    "Huyện uỷ",  # district party committee (old tone placement)
+    "Tỉnh uỷ",  # provincial party committee (old tone placement)
+    "Thành uỷ",  # city party committee (old tone placement)
+    "Huyện Đoàn",  # district youth union
+    "Tỉnh Đoàn",  # provincial youth union
+    "Thành Đoàn",  # city youth union
+    "Xã Đoàn",  # commune youth union
+    "Công đoàn",  # trade union
+    "Mặt trận",  # (Fatherland) Front
+    "MTTQ",  # Fatherland Front (abbreviated)
+    "Bảo hiểm xã hội",  # social insurance agency
+    "BHXH",  # social insurance agency (abbreviated)
+    "Điện lực",  # power company
+    "Trạm",  # station (Trạm Y tế, Trạm Khuyến nông)
+    "Xí nghiệp",  # enterprise
+    "Nhà máy",  # factory
+    "Chi nhánh",  # branch
+    "Liên minh",  # alliance (Liên minh HTX)
+    "TTYT",  # health centre (abbreviated)
+    "TTVH",  # cultural centre (abbreviated)
+    "CDC",  # centre for disease control
 )
+
+# Abbreviations that credit a role, not a unit ("Minh Anh - PV": the reporter).
+ROLE_ABBREVIATIONS: tuple[str, ...] = ("PV", "CTV", "BTV", "TH", "ST", "TTV")
 
 # Words that open a unit's name but also common phrases that are no unit ("Hội thảo" = workshop).
 NOT_UNITS: tuple[str, ...] = (
@@ -215,9 +279,18 @@ NOT_UNITS: tuple[str, ...] = (
     "Bộ trưởng",  # minister (a person)
     "Sở hữu",  # ownership
     "Đài tưởng niệm",  # memorial
+    "Trạm dừng",  # stop (bus stop)
+    "Công ty hóa",  # corporatisation
+    "Công ty hoá",  # corporatisation
+    "Mặt trận này",  # this front (figurative)
 )
 
-# Visitor widget labels → the key they fill in ``visitor_stats``.
+# Visitor widget labels → the key they fill in ``visitor_stats``. NukeViet's statistics block
+# (nukeviet/nukeviet themes/default/modules/statistics/global.counter.tpl with language/vi/global.php:
+# online = "Đang truy cập", today = "Hôm nay", current_month = "Tháng hiện tại", hits = "Tổng lượt
+# truy cập"; modules/statistics/language/vi.php: hits = "Lượt truy cập") and the Vietnamese titles
+# sites give Vinaora Visitors Counter rows ("Hôm nay", "Hôm qua", "Tuần này", "Tuần trước", "Tháng
+# này", "Tháng trước") are among these.
 VISITOR_LABELS: dict[str, str] = {
     "Truy cập tổng": "total",  # total visits
     "Tổng truy cập": "total",  # total visits
@@ -248,6 +321,58 @@ VISITOR_LABELS: dict[str, str] = {
     "Tháng trước": "last_month",  # last month
     "Năm nay": "this_year",  # this year
     "Trong năm": "this_year",  # this year
+    # "Tổng số người truy cập" (total visitors): the total row of hand-made Vietnamese counter
+    # widgets, seen in several public templates beside "Đang online" (e.g. a Blade "Thống kê truy
+    # cập" view and a PHP admin "Thông tin truy cập" block found by find_string); no platform
+    # module of the registry ships it, so it is kept to this one wording.
+    "Tổng số người truy cập": "total",  # total visitors
+    # Vinaora Visitors Counter (mod_vvisit_counter) keeps its English default row titles unless the
+    # site types its own: today / yesterday / xweek / lweek / xmonth / lmonth / all = "Today",
+    # "Yesterday", "This Week", "Last Week", "This Month", "Last Month", "All days" (field defaults of
+    # 03Thuong/tmdt modules/mod_vvisit_counter/mod_vvisit_counter.xml, a fork of Vinaora's module;
+    # its templates: ledongthuc/MangLuoiBDS and phongjalvn/gmtech modules/mod_vvisit_counter/).
+    "Today": "today",
+    "Yesterday": "yesterday",
+    "This week": "this_week",
+    "Last week": "last_week",
+    "This month": "this_month",
+    "Last month": "last_month",
+    "All days": "total",
+    # Drupal "visitors" module block: t('Total Visitors: %visitors') (src/Plugin/Block/VisitorsBlock.php,
+    # _showTotalVisitors(); found by find_string, the index does not name its repository).
+    "Total Visitors": "total",
+}
+
+# Rows of a visitor widget that count a part of another row: NukeViet's statistics block prints
+# "Đang truy cập" (online) and below it its parts "Thành viên online" (users), "Máy chủ tìm kiếm"
+# (bots), "Khách viếng thăm" (guests) (nukeviet/nukeviet themes/default/modules/statistics/
+# global.counter.tpl, language/vi/global.php: online, users, bots, guests); Joomla's Who's Online
+# "%s thành viên trực tuyến" (phongjalvn/gmtech language/vi-VN/vi-VN.mod_whosonline.ini). They
+# are matched so that their "online" is not read as the online count.
+VISITOR_PART_LABELS: tuple[str, ...] = (
+    "Thành viên online",  # members online
+    "Thành viên trực tuyến",  # members online
+    "Máy chủ tìm kiếm",  # search engine bots
+    "Khách viếng thăm",  # guests
+    "Unique Visitors",  # Drupal visitors block: distinct IPs
+    "Registered Users",  # Drupal visitors block: accounts
+)
+
+# Short row labels too common to trust alone, read only inside a widget found otherwise (under
+# its heading, among other rows), a label at the start of its row: an ASP.NET counter control
+# prints "Online: / Ngày: / Tuần: / Tháng: / Tổng :" under "Thống kê truy cập"
+# (htphongqn/xinlinktube.com WEB_LinkTuBe/MVC_LinkTuBe/UIs/BoDem_TruyCap.ascx); the total row of
+# Vinaora Visitors Counter and of VCNT Visitorcounter, whose titles are module parameters (today,
+# yesterday, week, month, all: saris-software/joomla modules/mod_visitorcounter/mod_visitorcounter.php)
+# that Vietnamese sites fill with "Hôm nay" … "Tất cả" (all).
+WEAK_VISITOR_LABELS: dict[str, str] = {
+    "Tất cả": "total",  # all
+    "Tổng": "total",  # total
+    "All": "total",
+    "Total": "total",
+    "Ngày": "today",  # day
+    "Tuần": "this_week",  # week
+    "Tháng": "this_month",  # month
 }
 
 # Heading of the visitor widget.
@@ -256,6 +381,16 @@ VISITOR_HEADINGS: tuple[str, ...] = (
     "Số lượt truy cập",  # number of visits
     "Lượt truy cập",  # visits
     "Thống kê",  # statistics
+    # Joomla vi-VN mod_stats: HIT COUNTER=Bộ đếm truy cập, STATISTICS=Số liệu thống kê
+    # (phongjalvn/gmtech language/vi-VN/vi-VN.mod_stats.ini); mod_whosonline: WHO'S ONLINE=Ai đang
+    # trực tuyến (vi-VN.mod_whosonline.ini); Drupal visitors block: admin_label "Visitors"; the link
+    # Vinaora's counter closes with: "Visitors Counter".
+    "Bộ đếm truy cập",  # hit counter
+    "Bộ đếm",  # counter
+    "Số liệu thống kê",  # statistics
+    "Ai đang trực tuyến",  # who's online
+    "Visitors",
+    "Visitors Counter",
 )
 
 # The article's own view counter.
@@ -308,7 +443,7 @@ SUMMARY_HINTS = (
     "hometext",  # NukeViet's lead
     "trichyeu",  # "trích yếu": abstract
 )
-SOURCE_HINTS = ("author", "tacgia", "tac-gia", "source", "nguon", "byline", "signature", "butdanh")
+SOURCE_HINTS = ("author", "tacgia", "tac-gia", "source", "nguon", "byline", "signature", "butdanh", *BYLINE_HINTS)
 CONTENT_HINTS = (
     "content",
     "noidung",
@@ -339,6 +474,14 @@ CHROME_HINTS = (
     "duongdan",
     "quangcao",
     "advert",
+    # overlays that cover a page in every language: cookie and privacy consent, sign-up prompts
+    "cookie",
+    "consent",
+    "gdpr",
+    "newsletter",
+    "subscribe",
+    "modal",
+    "popup",
 )
 RELATED_HINTS = (
     "related",
