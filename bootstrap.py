@@ -4,7 +4,8 @@
     python3 bootstrap.py demo      # install what the command needs, then `portal-archive demo`
     python3 bootstrap.py test      # install with test dependencies, then the whole test suite
                                    # (and, when root, Debian's chromium, chromium-driver and
-                                   # redis-server, which the tests drive or start on 127.0.0.1)
+                                   # redis-server, which the tests drive or start on 127.0.0.1;
+                                   # and pywb, in .venv/replay-tools, to replay the WARC files)
     python3 bootstrap.py run ARGS  # install what the command needs, then `portal-archive ARGS`
 
 Needs only Python 3.11+ with venv and pip. The install is redone only when pyproject.toml
@@ -45,6 +46,27 @@ def ensure_installed(extras: str) -> None:
     stamp.write_text(f"{project} {extras}")
 
 
+REPLAY_VENV = VENV / "replay-tools"
+
+
+def ensure_replay_tools() -> None:
+    """The web-archive tools the tests replay the WARC files with (pywb), in a virtualenv of their
+    own: their pins clash with the project's (``[tool.portal-archive] replay-tools`` in
+    pyproject.toml says which, and why)."""
+    import tomllib
+
+    wanted = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["portal-archive"]["replay-tools"]
+    stamp = REPLAY_VENV / ".installed"
+    if stamp.exists() and stamp.read_text() == " ".join(wanted):
+        return
+    print(f"installing {', '.join(wanted)} into {REPLAY_VENV} (the tests replay WARC files with it)", flush=True)
+    if not (REPLAY_VENV / BIN.name / PYTHON.name).exists():
+        venv.EnvBuilder(with_pip=True).create(REPLAY_VENV)
+    python = REPLAY_VENV / BIN.name / PYTHON.name
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", *wanted], check=True)
+    stamp.write_text(" ".join(wanted))
+
+
 # Programs the tests start on 127.0.0.1 or drive, by the Debian package that provides them:
 # the browser tests (tests/test_web.py) and the shared-frontier tests (tests/test_scaling.py).
 SYSTEM_PACKAGES = {"chromium": "chromium", "chromedriver": "chromium-driver", "redis-server": "redis-server"}
@@ -77,6 +99,7 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "test":
         ensure_installed("[test]")
+        ensure_replay_tools()
         ensure_system_packages()
         return subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
     ensure_installed("")

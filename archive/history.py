@@ -10,12 +10,14 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from portals.registry import site_places
 from portals.urls import canonicalize
 
 from .store import Archive
+from .warc import candidate_dirs, locate, read_http, read_record
 
 # What a version is made of (the fields of the content hash): a change in any of them is a version.
 CONTENT_FIELDS = ("title", "date", "updated", "summary", "body", "source", "attachments")
@@ -23,6 +25,10 @@ CONTENT_FIELDS = ("title", "date", "updated", "summary", "body", "source", "atta
 
 class ArticleNotFound(LookupError):
     """No archived article has this id or URL."""
+
+
+class CaptureMissing(LookupError):
+    """A version's raw capture cannot be read: no pointer, or its WARC file is not found."""
 
 
 @dataclass
@@ -39,6 +45,7 @@ class Version:
     payload_digest: str | None
     record: dict[str, Any]
     changed: list[str] = field(default_factory=list)  # fields that differ from the previous version
+    warc_dir: str | None = None  # the folder of warc_file, as recorded (relative to the archive's folder)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
@@ -69,8 +76,11 @@ def find_article(archive: Archive, key: str) -> int:
             return int(row[0])
         raise ArticleNotFound(f"no article with id {key} in the archive")
     candidates = [key]
-    if "://" in key:
-        canonical = canonicalize(key)
+    try:
+        canonical = canonicalize(key) if "://" in key else ""
+    except ValueError:  # "http://[::1": no URL, so no other spelling of one
+        canonical = ""
+    if "://" in canonical:
         scheme, rest = canonical.split("://", 1)
         other = "https" if scheme == "http" else "http"
         host, _, path = rest.partition("/")
@@ -89,9 +99,11 @@ def history(archive: Archive, key: str) -> ArticleHistory:
     article = next(iter(archive.db.query("SELECT * FROM articles WHERE id = ?", [article_id])))
     versions: list[Version] = []
     previous: dict[str, Any] | None = None
+    # warc_dir: NULL in an archive of an older schema, opened read-only
+    folder = "warc_dir" if "warc_dir" in {c.name for c in archive.db["article_versions"].columns} else "NULL AS warc_dir"
     for row in archive.db.query(
         "SELECT version, fetched_at, crawl_run_id, fetched_url, http_status, content_hash, warc_file, warc_offset, "
-        "warc_record_id, payload_digest, record FROM article_versions WHERE article_id = ? ORDER BY version",
+        f"warc_record_id, payload_digest, record, {folder} FROM article_versions WHERE article_id = ? ORDER BY version",
         [article_id],
     ):
         record = json.loads(row.pop("record"))
@@ -101,11 +113,37 @@ def history(archive: Archive, key: str) -> ArticleHistory:
     attachments = list(
         archive.db.query(
             "SELECT url, text, status, media_type, size, sha1, fetched_at, crawl_run_id, warc_file, warc_offset, "
-            "warc_record_id FROM attachments WHERE article_id = ? ORDER BY id",
+            f"warc_record_id, {folder} FROM attachments WHERE article_id = ? ORDER BY id",
             [article_id],
         )
     )
     return ArticleHistory(article, site_places().get(article["site"]), versions, attachments)
+
+
+def raw_capture(
+    archive: Archive, key: str, version: int | None = None, *, http: bool = False, warc_dir: Path | None = None
+) -> tuple[Version, bytes]:
+    """A version (the latest unless ``version``) and its captured payload, decoded as a browser
+    would (de-chunked, decompressed); with ``http``, the HTTP response as recorded (status line,
+    headers, payload as received). ``warc_dir``: where to look first for the WARC file (then the
+    folder recorded with the version, then ``warc/`` beside the archive)."""
+    hist = history(archive, key)
+    chosen = next((v for v in reversed(hist.versions) if version is None or v.version == version), None)
+    if chosen is None:
+        numbers = ", ".join(str(v.version) for v in hist.versions)
+        raise ArticleNotFound(f"article {hist.article['id']} has no version {version} (it has {numbers})")
+    if not chosen.warc_file or chosen.warc_offset is None:
+        raise CaptureMissing(f"version {chosen.version} of article {hist.article['id']} has no recorded capture")
+    folder = locate(archive.path, chosen.warc_file, chosen.warc_dir, warc_dir)
+    if folder is None:
+        looked = ", ".join(str(d) for d in candidate_dirs(archive.path, chosen.warc_dir, warc_dir))
+        raise CaptureMissing(f"WARC file {chosen.warc_file} not found (looked in {looked})")
+    try:
+        if http:
+            return chosen, read_http(folder, chosen.warc_file, chosen.warc_offset)
+        return chosen, read_record(folder, chosen.warc_file, chosen.warc_offset).body
+    except (OSError, ValueError) as exc:
+        raise CaptureMissing(f"{chosen.warc_file}@{chosen.warc_offset}: {exc}") from None
 
 
 def _as_lines(record: dict[str, Any]) -> list[str]:
@@ -171,7 +209,7 @@ def render_text(hist: ArticleHistory, *, body: bool = True, diff: bool = False) 
         out.append(f"  {v.version}. {v.fetched_at}  run {v.crawl_run_id or '-'}  {status}  {what}")
         if v.fetched_url and v.fetched_url != a["url"]:
             out.append(f"     fetched from {v.fetched_url}")
-        out.append("     " + _warc(v.warc_file, v.warc_offset, v.warc_record_id, v.payload_digest))
+        out.append("     " + _warc(v.warc_file, v.warc_offset, v.warc_record_id, v.payload_digest, v.warc_dir))
     if hist.attachments:
         out += ["", f"Attachments ({len(hist.attachments)})"]
         for t in hist.attachments:
@@ -180,7 +218,7 @@ def render_text(hist: ArticleHistory, *, body: bool = True, diff: bool = False) 
             out.append(f"  - {t['text'] or '(no text)'}: {t['url']}")
             out.append(f"    {t['status']}{kind}{size}" + (f", sha1 {t['sha1']}" if t["sha1"] else ""))
             if t["warc_file"]:
-                out.append("    " + _warc(t["warc_file"], t["warc_offset"], t["warc_record_id"], None))
+                out.append("    " + _warc(t["warc_file"], t["warc_offset"], t["warc_record_id"], None, t.get("warc_dir")))
     if diff:
         diffs = unified_diffs(hist)
         out += ["", "Changes between versions" if diffs else "Only one version: nothing to compare."]
@@ -188,8 +226,8 @@ def render_text(hist: ArticleHistory, *, body: bool = True, diff: bool = False) 
     return "\n".join(out)
 
 
-def _warc(file: str | None, offset: int | None, record_id: str | None, digest: str | None) -> str:
+def _warc(file: str | None, offset: int | None, record_id: str | None, digest: str | None, folder: str | None = None) -> str:
     if not file:
         return "WARC: no raw capture recorded"
     text = f"WARC {file} @ offset {offset}, record {record_id}"
-    return text + (f", payload {digest}" if digest else "")
+    return text + (f", payload {digest}" if digest else "") + (f", in {folder}/" if folder else "")

@@ -16,7 +16,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from portals.items import AttachmentRow, Provenance, VisitorObservation
+from portals.items import AttachmentRow, Capture, Provenance, VisitorObservation
 from portals.record import VISITOR_KEYS, Record
 
 from .store import Archive, Batch, WriteResult
@@ -60,7 +60,8 @@ def merge(main: Archive, shard_path: Path, *, warc_dir: Path, shard_warc_dir: Pa
                 )
             }
             report.warc_files += _copy_warcs(sorted(names), written_to, warc_dir)
-            _, written = main.import_run(run, origin, _batch(shard, run["id"]))
+            run_id, written = main.import_run(run, origin, _batch(shard, run["id"], warc_dir))
+            main.add_captures(_captures(shard, run["id"], warc_dir), run_id)
             report.written += written
             report.runs += 1
     finally:
@@ -82,7 +83,22 @@ def _copy_warcs(names: list[str], source: Path, target: Path) -> int:
     return copied
 
 
-def _batch(shard: Archive, run_id: int) -> Batch:
+def _captures(shard: Archive, run_id: int, warc_dir: Path) -> list[tuple[str, str, Capture]]:
+    """The captures the shard's run made (what later revisits refer to), now in ``warc_dir``."""
+    if "captures" not in shard.db.table_names():
+        return []
+    return [
+        (site, url, Capture(target, date, record_id, digest, file, offset, str(warc_dir)))
+        for site, url, target, date, record_id, digest, file, offset in shard.db.execute(
+            "SELECT site, url, target_uri, warc_date, warc_record_id, payload_digest, warc_file, warc_offset "
+            "FROM captures WHERE crawl_run_id = ?",
+            [run_id],
+        )
+    ]
+
+
+def _batch(shard: Archive, run_id: int, warc_dir: Path) -> Batch:
+    """What the shard's run stored; its WARC files are now in ``warc_dir``."""
     batch = Batch()
     for row in shard.db.query("SELECT * FROM article_versions WHERE crawl_run_id = ? ORDER BY fetched_at, id", [run_id]):
         batch.articles.append(
@@ -96,6 +112,7 @@ def _batch(shard: Archive, run_id: int) -> Batch:
                     row["warc_offset"],
                     row["warc_record_id"],
                     row["payload_digest"],
+                    warc_dir=str(warc_dir) if row["warc_file"] else None,
                 ),
             )
         )
@@ -122,6 +139,7 @@ def _batch(shard: Archive, run_id: int) -> Batch:
                 row["warc_file"],
                 row["warc_offset"],
                 row["warc_record_id"],
+                str(warc_dir) if row["warc_file"] else None,
             )
         )
     for row in shard.db.query("SELECT * FROM visitor_stats WHERE crawl_run_id = ?", [run_id]):

@@ -236,6 +236,49 @@ def m006_fates(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m007_captures(db: sqlite_utils.Database) -> None:
+    """Where raw captures are, for revisit records and replay: the WARC folder of every version's
+    and attachment's file (so captures written with --warc-dir, or moved, still resolve), and the
+    latest capture holding the payload of every URL fetched (what a later revisit record refers
+    to). The folders of earlier versions are those their runs wrote to; the captures of earlier
+    crawls are their articles' latest versions (their WARC-Date read from the record when needed)."""
+    _statements(
+        db,
+        """
+        ALTER TABLE article_versions ADD COLUMN warc_dir TEXT;
+        ALTER TABLE attachments ADD COLUMN warc_dir TEXT;
+        CREATE TABLE captures (
+            site TEXT NOT NULL,
+            url TEXT NOT NULL,
+            target_uri TEXT NOT NULL,
+            warc_date TEXT,
+            warc_record_id TEXT NOT NULL,
+            payload_digest TEXT,
+            warc_dir TEXT,
+            warc_file TEXT NOT NULL,
+            warc_offset INTEGER NOT NULL,
+            crawl_run_id INTEGER REFERENCES crawl_runs(id),
+            PRIMARY KEY (site, url)
+        );
+        UPDATE article_versions SET warc_dir = (
+            SELECT json_extract(r.settings, '$.warc_dir') FROM crawl_runs r
+            WHERE r.id = article_versions.crawl_run_id AND json_valid(r.settings)
+        ) WHERE warc_file IS NOT NULL;
+        UPDATE attachments SET warc_dir = (
+            SELECT json_extract(r.settings, '$.warc_dir') FROM crawl_runs r
+            WHERE r.id = attachments.crawl_run_id AND json_valid(r.settings)
+        ) WHERE warc_file IS NOT NULL;
+        INSERT OR IGNORE INTO captures (site, url, target_uri, warc_date, warc_record_id, payload_digest, warc_dir,
+                                        warc_file, warc_offset, crawl_run_id)
+        SELECT a.site, a.url, coalesce(v.fetched_url, a.url), NULL, v.warc_record_id, v.payload_digest, v.warc_dir,
+               v.warc_file, v.warc_offset, v.crawl_run_id
+        FROM articles a JOIN article_versions v ON v.article_id = a.id AND v.version = a.versions
+        WHERE v.warc_file IS NOT NULL AND v.warc_offset IS NOT NULL AND v.warc_record_id IS NOT NULL
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

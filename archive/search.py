@@ -98,7 +98,9 @@ class Filters:
             params.append(_iso_day(self.since))
         if self.until:
             where.append(f"{column} < ?")
-            params.append((date.fromisoformat(_iso_day(self.until)) + timedelta(days=1)).isoformat())
+            day = date.fromisoformat(_iso_day(self.until))
+            # "9999-12-32" sorts after every date of 9999-12-31, the last day a date can be
+            params.append("9999-12-32" if day == date.max else (day + timedelta(days=1)).isoformat())
         return where, params
 
 
@@ -138,6 +140,10 @@ class ParsedQuery:
     ranked: str = ""  # the same matches, words typed side by side scoring more as a phrase
 
 
+# Parentheses inside one another a query may hold: SQLite's FTS5 parser overflows near 100.
+MAX_NESTING = 32
+
+
 def parse_query(query: str) -> ParsedQuery:
     """Turn what a user typed into a safe FTS5 expression over the folded index.
 
@@ -159,6 +165,8 @@ def parse_query(query: str) -> ParsedQuery:
             parts.append("(")
             kinds.append("paren")
             depth += 1
+            if depth > MAX_NESTING:
+                raise QueryError(f"more than {MAX_NESTING} parentheses inside one another")
             previous = "open"
             continue
         if m.group("close"):

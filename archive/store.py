@@ -19,7 +19,7 @@ from typing import Any
 import sqlite_utils
 
 from portals.folding import indexed
-from portals.items import AttachmentRow, FrontierMark, Provenance, VisitorObservation
+from portals.items import AttachmentRow, Capture, FrontierMark, Provenance, VisitorObservation
 from portals.record import VISITOR_KEYS, Record
 
 from .schema import SchemaError, migrate, now, transaction
@@ -40,11 +40,99 @@ def _check_writable(conn: sqlite3.Connection) -> None:
     anything is asked of the archive, rather than at the first write of a crawl."""
     try:
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute("ROLLBACK")
+        try:  # a file opened read-only grants the lock, and refuses only an actual write
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+        finally:
+            conn.execute("ROLLBACK")
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             return  # another writer holds it: writable, just not now (busy_timeout waits later)
         raise ArchiveNotWritable(f"cannot write ({exc})") from None
+
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+# What every archive has from its first migration on (``archive.schema``).
+_ARCHIVE_TABLES = frozenset({"_migrations", "sites", "crawl_runs", "articles", "article_versions"})
+
+
+def check_archive(path: str | os.PathLike[str]) -> int:
+    """The schema version of the archive at ``path``, found by reading it only; ArchiveError
+    when it is not an archive of this project (missing, a folder, empty, not SQLite, another
+    application's database) or one newer than this code.
+
+    The file is read without being changed in any way: its header first, then its tables through
+    a read-only connection, opened ``immutable`` when the file is in WAL mode with no ``-wal``
+    beside it (a plain read-only connection would leave ``-wal`` and ``-shm`` files behind)."""
+    from .schema import SCHEMA_VERSION
+
+    path = Path(path)
+    if not path.exists():
+        raise ArchiveError(f"no archive at {path}")
+    if path.is_dir():
+        raise ArchiveError(f"{path} is a directory, not an archive")
+    try:
+        with path.open("rb") as stream:
+            header = stream.read(100)
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not header:
+        raise ArchiveError(f"{path}: cannot use as an archive (an empty file)")
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        raise ArchiveError(f"{path}: cannot use as an archive (not a SQLite file)")
+    wal_mode = header[18] == 2
+    sidecar = Path(f"{path}-wal").exists()
+    attempts = ["mode=ro&immutable=1", "mode=ro"] if wal_mode and not sidecar else ["mode=ro"]
+    for number, query in enumerate(attempts, start=1):
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?{query}", uri=True, isolation_level=None, timeout=30)
+            try:
+                conn.execute("PRAGMA busy_timeout = 30000")
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            finally:
+                conn.close()
+            break
+        except sqlite3.DatabaseError as exc:
+            if number == len(attempts):  # an immutable read can meet a checkpoint midway: read again
+                raise ArchiveError(f"{path}: cannot use as an archive ({exc})") from None
+    if version > SCHEMA_VERSION:
+        raise ArchiveError(
+            f"{path}: this archive has schema version {version}, newer than this portal-archive "
+            f"knows ({SCHEMA_VERSION}); upgrade portal-archive to use it"
+        )
+    if version == 0 or not tables >= _ARCHIVE_TABLES:
+        other = " (it has other tables)" if tables - {"_migrations"} else ""
+        raise ArchiveError(f"{path}: this SQLite file is not a portal-archive archive{other}")
+    return version
+
+
+def _create(path: Path) -> None:
+    """Make a new, migrated archive at ``path``, which does not exist: built beside it under
+    another name and linked into place, so that no one ever sees it half made (an empty or
+    half-migrated file), and a file that appeared there meanwhile is left as it is."""
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.new")
+    try:
+        conn = sqlite3.connect(scratch, isolation_level=None, timeout=30)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            migrate(sqlite_utils.Database(conn))
+        finally:
+            conn.close()
+        try:
+            os.link(scratch, path)
+        except FileExistsError:
+            pass  # another process made it first: it is checked like any file that was there
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                scratch.replace(path)
+    except OSError as exc:
+        raise ArchiveNotWritable(f"{path}: cannot create ({exc.strerror or exc})") from None
+    except sqlite3.DatabaseError as exc:  # e.g. a read-only folder
+        raise ArchiveNotWritable(f"{path}: cannot create ({exc})") from None
+    finally:
+        for leftover in (scratch, Path(f"{scratch}-wal"), Path(f"{scratch}-shm")):
+            leftover.unlink(missing_ok=True)
 
 
 @dataclass
@@ -100,16 +188,29 @@ def _fate(
 
 
 class Archive:
-    """An open archive file. ``Archive(path)`` creates and migrates it when needed;
-    ``Archive(path, readonly=True)`` never writes (nor creates) anything."""
+    """An open archive file: the one way into one (the commands, the crawler and the libraries
+    all open archives here).
 
-    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False):
+    ``Archive(path)`` opens an archive to write, and creates and migrates it when ``path`` does
+    not exist (``create=False`` refuses a missing file instead); ``Archive(path, readonly=True)``
+    never writes (nor creates) anything. Whatever is asked, a file that is already there is first
+    read, read-only, and used only if it is an archive of this project (``check_archive``): a
+    file of another application, an empty file or a newer archive is refused (``ArchiveError``)
+    byte for byte untouched, its journal mode included, with no ``-wal`` or ``-shm`` left beside
+    it. A new archive appears whole or not at all (``_create``)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False, create: bool = True):
         self.path = Path(path)
         self.readonly = readonly
-        if readonly and not self.path.exists():
-            raise ArchiveError(f"no archive at {self.path}")
-        if not readonly and not self.path.parent.exists():
-            raise ArchiveError(f"directory {self.path.parent} does not exist")
+        if not self.path.exists() and not self.path.is_symlink():
+            if readonly or not create:
+                raise ArchiveError(f"no archive at {self.path}")
+            if not self.path.parent.is_dir():
+                raise ArchiveError(f"directory {self.path.parent} does not exist")
+            _create(self.path)
+        check_archive(self.path)
+        if not readonly and not os.access(self.path, os.W_OK):
+            raise ArchiveNotWritable(f"{self.path}: cannot write (a read-only file)")
         try:
             if readonly:
                 conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=30)
@@ -117,18 +218,7 @@ class Archive:
                 conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             conn.execute("PRAGMA busy_timeout = 30000")
             self.db = sqlite_utils.Database(conn)
-            if readonly:
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                if version == 0:
-                    raise SchemaError("this SQLite file is not a portal-archive archive")
-                from .schema import SCHEMA_VERSION
-
-                if version > SCHEMA_VERSION:
-                    raise SchemaError(
-                        f"this archive has schema version {version}, newer than this portal-archive "
-                        f"knows ({SCHEMA_VERSION}); upgrade portal-archive to use it"
-                    )
-            else:
+            if not readonly:
                 _check_writable(conn)
                 if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     conn.execute("PRAGMA journal_mode = WAL")
@@ -403,6 +493,8 @@ class Archive:
         return result
 
     def _mark(self, site: str, mark: FrontierMark, run_id: int | None) -> None:
+        if mark.capture is not None and mark.status == "done":
+            self._add_capture(site, mark.url, mark.capture, run_id)
         if mark.status == "pending":
             # A URL first found beyond the depth limit, found again nearer the start: now pending.
             self.db.execute(
@@ -433,6 +525,56 @@ class Archive:
             ],
         )
 
+    def recorded_dir(self, directory: str | None) -> str | None:
+        """How a WARC folder is recorded in the archive: relative to the archive file's folder
+        when it is inside it (``warc`` for the default), absolute otherwise
+        (``archive.warc.candidate_dirs`` reads it back)."""
+        if directory is None:
+            return None
+        folder, base = Path(directory).resolve(), self.path.resolve().parent
+        return str(folder.relative_to(base)) if folder.is_relative_to(base) else str(folder)
+
+    def _add_capture(self, site: str, url: str, capture: Capture, run_id: int | None) -> None:
+        """The latest capture holding the payload of ``url``: what its next revisit refers to."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO captures (site, url, target_uri, warc_date, warc_record_id, payload_digest, warc_dir, "
+            "warc_file, warc_offset, crawl_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                site,
+                url,
+                capture.target_uri,
+                capture.date,
+                capture.record_id,
+                capture.payload_digest,
+                self.recorded_dir(capture.directory),
+                capture.file,
+                capture.offset,
+                run_id,
+            ],
+        )
+
+    def add_captures(self, captures: Sequence[tuple[str, str, Capture]], run_id: int | None) -> None:
+        """Store (site, URL, capture) rows of another archive (a merged shard), in one transaction;
+        a capture older than the one stored for its URL is left out."""
+        with transaction(self.db):
+            for site, url, capture in captures:
+                row = self.db.execute("SELECT warc_date FROM captures WHERE site = ? AND url = ?", [site, url]).fetchone()
+                if row is None or (row[0] or "") < (capture.date or ""):
+                    self._add_capture(site, url, capture, run_id)
+
+    def captures(self, site: str) -> dict[str, Capture]:
+        """URL → the latest capture holding its payload, of every URL of ``site`` fetched before
+        (its folder made absolute: relative to the archive's folder as recorded)."""
+        base = self.path.resolve().parent
+        return {
+            url: Capture(target, date, record_id, digest, file, offset, str(base / (folder or "warc")))
+            for url, target, date, record_id, digest, folder, file, offset in self.db.execute(
+                "SELECT url, target_uri, warc_date, warc_record_id, payload_digest, warc_dir, warc_file, warc_offset "
+                "FROM captures WHERE site = ?",
+                [site],
+            )
+        }
+
     def _add_attachment(self, row: AttachmentRow, run_id: int | None) -> None:
         found = self.db.execute("SELECT id FROM articles WHERE url = ?", [row.article_url]).fetchone()
         if found is None:
@@ -450,21 +592,23 @@ class Archive:
             row.warc_file,
             row.warc_offset,
             row.warc_record_id,
+            self.recorded_dir(row.warc_dir),
         ]
         if row.status in ("pending", "offsite"):  # listed: never overwrite what was fetched
             self.db.execute(
                 "INSERT OR IGNORE INTO attachments (article_id, url, text, media_type, size, sha1, status, fetched_at, "
-                "crawl_run_id, warc_file, warc_offset, warc_record_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "crawl_run_id, warc_file, warc_offset, warc_record_id, warc_dir) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 values,
             )
             return
         self.db.execute(
             "INSERT INTO attachments (article_id, url, text, media_type, size, sha1, status, fetched_at, crawl_run_id, "
-            "warc_file, warc_offset, warc_record_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "warc_file, warc_offset, warc_record_id, warc_dir) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (article_id, url) DO UPDATE SET media_type = excluded.media_type, size = excluded.size, "
             "sha1 = excluded.sha1, status = excluded.status, fetched_at = excluded.fetched_at, "
             "crawl_run_id = excluded.crawl_run_id, warc_file = excluded.warc_file, warc_offset = excluded.warc_offset, "
-            "warc_record_id = excluded.warc_record_id, text = coalesce(attachments.text, excluded.text)",
+            "warc_record_id = excluded.warc_record_id, warc_dir = excluded.warc_dir, "
+            "text = coalesce(attachments.text, excluded.text)",
             values,
         )
 
@@ -531,8 +675,8 @@ class Archive:
         )
         self.db.execute(
             "INSERT INTO article_versions (article_id, version, content_hash, fetched_at, crawl_run_id, fetched_url, "
-            "http_status, record, warc_file, warc_offset, warc_record_id, payload_digest) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "http_status, record, warc_file, warc_offset, warc_record_id, payload_digest, warc_dir) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 article_id,
                 version,
@@ -546,6 +690,7 @@ class Archive:
                 provenance.warc_offset,
                 provenance.warc_record_id,
                 provenance.payload_digest,
+                self.recorded_dir(provenance.warc_dir),
             ],
         )
         return result
@@ -619,11 +764,12 @@ class Archive:
         )
 
     def latest_captures(self, site: str | None = None) -> list[tuple[Any, ...]]:
-        """(url, warc_file, warc_offset, warc_record_id, payload_digest, fetched_url, http_status) of
-        every article's latest version (of ``site``, if given), by article id."""
+        """(url, warc_file, warc_offset, warc_record_id, payload_digest, fetched_url, http_status, warc_dir)
+        of every article's latest version (of ``site``, if given), by article id."""
         where, params = ("WHERE a.site = ?", [site]) if site else ("", [])
         return self.db.execute(
-            "SELECT a.url, v.warc_file, v.warc_offset, v.warc_record_id, v.payload_digest, v.fetched_url, v.http_status "
+            "SELECT a.url, v.warc_file, v.warc_offset, v.warc_record_id, v.payload_digest, v.fetched_url, v.http_status, "
+            "v.warc_dir "
             f"FROM articles a JOIN article_versions v ON v.article_id = a.id AND v.version = a.versions {where} ORDER BY a.id",
             params,
         ).fetchall()

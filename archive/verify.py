@@ -2,7 +2,9 @@
 
 SQLite's own integrity check; every WARC file read to its end (a file cut by a killed crawl is
 reported, and with ``repair`` its incomplete last record is cut off so the rest stays valid);
-every article version's pointer followed to a response record with the same record id.
+every article version's pointer followed to a response record with the same record id, in the
+folder recorded with it or the one given (a file found in neither is named, with where it was
+looked for).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .store import Archive
-from .warc import complete_length, cut_tail, read_record
+from .warc import candidate_dirs, complete_length, cut_tail, locate, read_record
 
 
 @dataclass
@@ -37,21 +39,35 @@ class VerifyReport:
 
 
 def verify(archive: Archive, warc_dir: Path, *, repair: bool = False) -> VerifyReport:
+    """Check ``archive``. A pointer's file is looked for in ``warc_dir`` (``--warc-dir``, or the
+    default ``warc/`` beside the archive), then in the folder recorded with the pointer; the WARC
+    files of all these folders are read to their end."""
     report = VerifyReport(integrity=archive.db.execute("PRAGMA integrity_check").fetchone()[0])
-    for path in sorted(Path(warc_dir).glob("*.warc.gz")) if Path(warc_dir).is_dir() else []:
+    has_dirs = "warc_dir" in {c.name for c in archive.db["article_versions"].columns}
+    recorded = []
+    if has_dirs:
+        recorded = [r[0] for r in archive.db.execute("SELECT DISTINCT warc_dir FROM article_versions WHERE warc_dir IS NOT NULL")]
+    folders = dict.fromkeys(d for r in [None, *recorded] for d in candidate_dirs(archive.path, r, warc_dir))
+    for path in sorted(p for folder in folders if folder.is_dir() for p in folder.glob("*.warc.gz")):
         report.warc_files += 1
         size, good = path.stat().st_size, complete_length(path)
         if good < size:
             report.truncated.append((path.name, size - good, repair))
             if repair:
                 cut_tail(path)
-    for url, file, offset, record_id in archive.db.execute(
-        "SELECT a.url, v.warc_file, v.warc_offset, v.warc_record_id FROM article_versions v "
+    column = "v.warc_dir" if has_dirs else "NULL"
+    for url, file, offset, record_id, folder in archive.db.execute(
+        f"SELECT a.url, v.warc_file, v.warc_offset, v.warc_record_id, {column} FROM article_versions v "
         "JOIN articles a ON a.id = v.article_id WHERE v.warc_file IS NOT NULL"
     ):
         report.pointers += 1
+        found = locate(archive.path, file, folder, warc_dir)
+        if found is None:
+            looked = ", ".join(str(d) for d in candidate_dirs(archive.path, folder, warc_dir))
+            report.broken.append((url, f"{file}: missing (looked in {looked})"))
+            continue
         try:
-            stored = read_record(warc_dir, file, offset)
+            stored = read_record(found, file, offset)
         except (OSError, ValueError) as exc:
             report.broken.append((url, f"{file}@{offset}: {exc}"))
             continue

@@ -2,7 +2,11 @@
 attachments included) is written to WARC with its request, as it arrives.
 
 Taken at Scrapy's ``response_downloaded`` signal, i.e. before any middleware touches the
-response: the bytes as the server sent them (compressed if it compressed them). Records are
+response: the bytes as the server sent them (compressed if it compressed them), with the HTTP
+version the server answered with and the address connected to (docs/reliability.md says what
+Scrapy keeps of the status line and headers). A URL the archive captured before is written as a
+revisit of that capture when nothing new came (a 304, or the same payload):
+``session.capture_of`` names it. Records are
 written, in arrival order, by one thread of their own: compressing them costs about as much as
 everything else the crawl does per page, and zlib works outside the interpreter lock, so the
 reactor goes on meanwhile. ``captured(request)`` waits for a response's record: afterwards the
@@ -63,6 +67,8 @@ class WarcCapture:
         self.crawler = crawler
         self.directory = warc_dir_for(settings.get("ARCHIVE_DB"), settings.get("WARC_DIR"))
         self.max_size = settings.getint("WARC_MAX_SIZE", 1 << 30)
+        # WARC_REVISITS = False: every response written whole, none as a revisit of an earlier one.
+        self.revisits = settings.getbool("WARC_REVISITS", True)
         self.writer: WarcFileWriter | None = None
         self.executor: ThreadPoolExecutor | None = None
         self.failed = False  # a write failed: the crawl is stopping, nothing more is captured
@@ -104,6 +110,10 @@ class WarcCapture:
         except OSError as exc:
             self._failed(request, exc)
             return
+        session = getattr(spider, "session", None)
+        earlier = None
+        if self.revisits and session is not None:
+            earlier = session.capture_of(request.meta.get("frontier_url", request.url))
         future = self.executor.submit(
             writer.write,
             response.url,
@@ -112,6 +122,9 @@ class WarcCapture:
             status=response.status,
             response_headers=_headers(response.headers),
             body=response.body,
+            protocol=getattr(response, "protocol", None),
+            ip_address=str(response.ip_address) if getattr(response, "ip_address", None) else None,
+            earlier=earlier,
         )
         settled: Deferred[None] = Deferred()
         _PENDING[request] = settled

@@ -20,7 +20,7 @@ from typing import Any
 from archive.locks import CrawlLocked, acquire_lock, release_lock
 from archive.schema import now
 from archive.store import Archive, Batch, WriteResult
-from portals.items import AttachmentRow, FrontierMark, Provenance, VisitorObservation
+from portals.items import AttachmentRow, Capture, FrontierMark, Provenance, VisitorObservation
 from portals.record import Record
 
 from .options import MODES
@@ -86,6 +86,9 @@ class CrawlSession:
             self.done = {u for u, _, _ in self.archive.frontier(site, "done")}
         self.resumed_from = previous["id"] if previous else None
         self.known = self.archive.known_articles(site)
+        # URL → the latest capture holding its payload: a refetch that brings nothing new is
+        # written as a revisit of it (crawler.capture).
+        self.captures = self.archive.captures(site)
         # What was archived before this crawl began: for a resumed crawl, before the first of its
         # runs (what the interrupted runs stored is this crawl's own work, not an older archive's).
         chain = self.archive.resumed_chain(previous["id"]) if previous else []
@@ -129,6 +132,10 @@ class CrawlSession:
     def is_done(self, url: str) -> bool:
         return url in self.done
 
+    def capture_of(self, url: str) -> Capture | None:
+        """The latest capture holding the payload of ``url``, if the archive has one."""
+        return self.captures.get(url)
+
     # -- what the crawl produced ------------------------------------------------------------
     def add_article(self, record: Record, provenance: Provenance) -> None:
         self.counts.articles_seen += 1
@@ -148,6 +155,8 @@ class CrawlSession:
         self._batch.pages.append(mark)
         if mark.status == "done":
             self.done.add(mark.url)
+            if mark.capture is not None:
+                self.captures[mark.url] = mark.capture
             self.counts.pages += 1
         elif mark.status == "failed":
             self.counts.failed += 1

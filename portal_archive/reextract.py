@@ -14,8 +14,8 @@ from pathlib import Path
 
 from archive.schema import VIETNAM
 from archive.store import Archive
-from archive.warc import read_record
-from portals.extract import extract
+from archive.warc import locate, read_record
+from portals.extract import MAX_PAGE, extract
 from portals.items import Provenance
 from portals.record import Record
 
@@ -40,12 +40,13 @@ def reextract(archive: Archive, warc_dir: Path, *, site: str | None = None) -> R
     rows = archive.latest_captures(site)
     report.run_id = archive.start_run(site or "*", [], {"warc_dir": str(warc_dir)}, mode="reextract")
     batch: list[tuple[Record, Provenance]] = []
-    for url, file, offset, record_id, payload, fetched_url, status in rows:
+    for url, file, offset, record_id, payload, fetched_url, status, recorded in rows:
         report.checked += 1
         try:
             if not file:
                 raise ValueError("no WARC pointer")
-            stored = read_record(warc_dir, file, offset)
+            folder = locate(archive.path, file, recorded, warc_dir) or warc_dir
+            stored = read_record(folder, file, offset, max_body=MAX_PAGE + 1)  # extract() reads MAX_PAGE
         except (OSError, ValueError):
             report.missing += 1
             continue
@@ -53,7 +54,10 @@ def reextract(archive: Archive, warc_dir: Path, *, site: str | None = None) -> R
         if record.url != url:  # the extractor now names another URL: not this article's record
             report.unchanged += 1
             continue
-        batch.append((record, Provenance(_local_time(stored.date), stored.url, status, file, offset, record_id, payload)))
+        provenance = Provenance(
+            _local_time(stored.date), stored.url, status, file, offset, record_id, payload, warc_dir=str(folder)
+        )
+        batch.append((record, provenance))
         if len(batch) >= _BATCH:
             _write(archive, batch, report)
             batch = []

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 from archive import schedules
 from archive.locks import is_locked
@@ -43,10 +43,26 @@ def parse_time(value: str | None) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=VIETNAM)
 
 
+def check_cron(cron: str) -> str:
+    """``cron`` if it is a cron expression of exactly five fields (minute hour day month weekday)
+    that comes due at some time; ScheduleError otherwise. croniter also takes a sixth field
+    (seconds) and a seventh (year), which would make "0 0 2 * * *" monthly: refused."""
+    fields = cron.split()
+    if len(fields) != 5 or not croniter.is_valid(" ".join(fields)):
+        raise ScheduleError(f"{cron!r} is not a cron expression of five fields (minute hour day month weekday)")
+    try:
+        croniter(" ".join(fields), datetime(2000, 1, 1, tzinfo=VIETNAM)).get_next(datetime)
+    except (CroniterBadDateError, ValueError, OverflowError):
+        raise ScheduleError(f"{cron!r} never comes due (no such date: e.g. 31 February)") from None
+    return " ".join(fields)
+
+
 def next_time(cron: str, after: datetime) -> datetime:
-    if not croniter.is_valid(cron):
-        raise ScheduleError(f"{cron!r} is not a cron expression (minute hour day month weekday)")
-    return croniter(cron, after.astimezone(VIETNAM)).get_next(datetime)
+    expression = check_cron(cron)
+    try:
+        return croniter(expression, after.astimezone(VIETNAM)).get_next(datetime)
+    except (CroniterBadDateError, ValueError, OverflowError):
+        raise ScheduleError(f"{cron!r} does not come due after {after.isoformat(timespec='minutes')}") from None
 
 
 def _stamp(when: datetime) -> str:

@@ -7,7 +7,9 @@ them on, the archive stores them (and a merge reads them back from a worker's sh
 - ``FrontierMark`` (one URL) and ``FrontierItem`` (the links one page adds): the crawl's
   bookkeeping, which lets a crawl resume;
 - ``AttachmentRow``: a document or image of an article, listed or fetched;
-- ``VisitorObservation``: a site's visitor counters as read on one page.
+- ``VisitorObservation``: a site's visitor counters as read on one page;
+- ``Capture``: a WARC record holding a response's payload (what a later revisit record of the
+  same URL refers to).
 """
 
 from __future__ import annotations
@@ -15,6 +17,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .record import Record
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A WARC record that holds a response's payload: where a version's raw bytes are, and what a
+    later revisit record of the same URL refers to (``WARC-Refers-To``, ``-Target-URI``, ``-Date``
+    and the payload digest)."""
+
+    target_uri: str  # WARC-Target-URI: the URL fetched
+    date: str | None  # WARC-Date (None: not recorded, read it from the record)
+    record_id: str
+    payload_digest: str | None
+    file: str
+    offset: int
+    directory: str | None = None  # the WARC folder the file was written in
 
 
 @dataclass(frozen=True)
@@ -30,6 +47,7 @@ class Provenance:
     payload_digest: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    warc_dir: str | None = None  # the WARC folder of ``warc_file`` (None: the archive's default)
 
 
 @dataclass(frozen=True)
@@ -44,6 +62,7 @@ class FrontierMark:
     http_status: int | None = None
     error: str | None = None
     attempts: int = 1  # requests made for it in this crawl (retries included)
+    capture: Capture | None = None  # a fetched URL: the new WARC record holding its payload, if any
 
 
 @dataclass(frozen=True)
@@ -61,6 +80,7 @@ class AttachmentRow:
     warc_file: str | None = None
     warc_offset: int | None = None
     warc_record_id: str | None = None
+    warc_dir: str | None = None  # the WARC folder of ``warc_file`` (None: the archive's default)
 
 
 @dataclass(frozen=True)

@@ -127,9 +127,27 @@ def sites_in_provinces(names: Iterable[str]) -> set[str]:
     for name in names:
         found = {domain for domain, site in load_registry().items() if in_province(site, name)}
         if not found:
-            raise UnknownProvince(f"no province {name!r} in the registry (`portal-archive sites` lists the portals)")
+            close = closest_provinces(name)
+            hint = f"; closest: {', '.join(close)}" if close else ""
+            raise UnknownProvince(f"no province {name!r} in the registry{hint} (`portal-archive sites` lists the portals)")
         domains |= found
     return domains
+
+
+def province_names() -> list[str]:
+    """Every province name the registry knows, current and pre-2025, as it spells them."""
+    names = {n for site in load_registry().values() for n in (site.province, site.province_before_2025) if n}
+    return sorted(names, key=province_key)
+
+
+def closest_provinces(name: str, n: int = 3) -> list[str]:
+    """The known province names nearest to ``name``, compared as ``province_key`` compares them."""
+    import difflib
+
+    by_key: dict[str, str] = {}
+    for known in province_names():
+        by_key.setdefault(province_key(known), known)
+    return [by_key[k] for k in difflib.get_close_matches(province_key(name), list(by_key), n=n, cutoff=0.6)]
 
 
 def site_places() -> dict[str, dict[str, str]]:

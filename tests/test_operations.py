@@ -262,7 +262,7 @@ def test_schedules_come_due_collapse_missed_runs_and_isolate_failures(portal: Sa
         (["schedule", "add", HOST, "--cron", "61 * * * *"], "not a cron expression"),
         (["schedule", "add", HOST], "either --cron"),
         (["schedule", "add", "khongton.tai.gov.vn", "--every", "day"], "unknown site"),
-        (["schedule", "remove", "nonesuch"], "no schedule"),
+        (["schedule", "remove", "nonesuch"], "no archive at"),  # only crawl, demo, merge, schedule add make one
         (["schedule", "run-due", "--now", "yesterday"], "not an ISO 8601 time"),
     ],
 )

@@ -13,6 +13,10 @@ serve``; see ``app.py``). Laid out as Datasette's own plugins are: these hooks, 
   the ``?_province=`` filter (current or pre-2025 name, diacritics optional);
 * registers a ``fold()`` SQL function (for canned queries and, with --allow-sql, researchers);
 * serves ``/-/charts``: publication volume and visitor statistics per site, as inline SVG;
+* links every article version's WARC file to its capture, ``/-/capture/VERSION_ID``: the page
+  read from its WARC record by offset, served as an inert download (``Content-Disposition:
+  attachment``, ``Content-Security-Policy: sandbox``, ``nosniff``), never rendered on the
+  archive's origin;
 * refuses every request that is not a read.
 """
 
@@ -28,10 +32,12 @@ from datasette import hookimpl
 from datasette.app import Datasette
 from datasette.filters import FilterArguments
 from datasette.utils.asgi import Response
+from markupsafe import Markup, escape
 
 from portals.folding import fold
 from portals.registry import UnknownProvince, sites_in_provinces
 
+from ..history import ArticleNotFound, CaptureMissing, raw_capture
 from ..report import charts_html, collect
 from ..search import FilterError, Filters, QueryError, parse_query
 from ..store import Archive
@@ -134,9 +140,61 @@ async def charts_view(datasette: Datasette, request: Any) -> Response:
     return Response.html(html)
 
 
+# A capture is served as a download that nothing renders on this origin: an archived page's
+# scripts must never run beside the archive (they could read it, or act as its visitor).
+INERT_HEADERS = {
+    "Content-Security-Policy": "sandbox",
+    "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+async def capture_view(datasette: Datasette, request: Any) -> Response:
+    """``/-/capture/VERSION_ID``: the captured page of one article version, read from its WARC
+    record by offset, as an attachment (``?http=1``: the HTTP response as recorded)."""
+    database = (datasette.plugin_config(PLUGIN) or {}).get("database")
+    path = Path(datasette.get_database(database).path)
+    version_id = int(request.url_vars["id"])
+    http = request.args.get("http") == "1"
+
+    def load() -> tuple[str, bytes] | str:
+        with Archive(path, readonly=True) as archive:
+            row = archive.db.execute("SELECT article_id, version FROM article_versions WHERE id = ?", [version_id]).fetchone()
+            if row is None:
+                return f"no article version {version_id}"
+            try:
+                _, data = raw_capture(archive, str(row[0]), row[1], http=http)
+            except (ArticleNotFound, CaptureMissing) as exc:
+                return str(exc)
+            return f"article-{row[0]}-v{row[1]}.{'http' if http else 'html'}", data
+
+    found = await asyncio.to_thread(load)
+    if isinstance(found, str):
+        return Response.text(found, status=404, headers=INERT_HEADERS)
+    name, data = found
+    headers = {**INERT_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(data, status=200, headers=headers, content_type="application/octet-stream")
+
+
 @hookimpl
 def register_routes() -> list[tuple[str, Callable[..., Awaitable[Response]]]]:
-    return [(r"^/-/charts$", charts_view)]
+    return [(r"^/-/charts$", charts_view), (r"^/-/capture/(?P<id>\d+)$", capture_view)]
+
+
+@hookimpl
+def render_cell(row: Any, value: Any, column: str, table: str | None, datasette: Datasette) -> Markup | None:
+    """Each version's WARC file links to its capture (a download: see ``capture_view``)."""
+    if table != "article_versions" or column != "warc_file" or not value or row is None:
+        return None
+    try:
+        version_id = int(row["id"])
+    except (IndexError, KeyError, TypeError, ValueError):
+        return None
+    href = datasette.urls.path(f"/-/capture/{version_id}")
+    return Markup(
+        f'<a href="{escape(href)}" download title="Download the captured page (from the WARC record)">'
+        f'{escape(value)}</a> · <a href="{escape(href)}?http=1" download>HTTP</a>'
+    )
 
 
 @hookimpl

@@ -31,7 +31,16 @@ from twisted.python.failure import Failure
 from archive.schema import now
 from archive.warc import WarcPointer
 from portals.extract import PageAnalysis
-from portals.items import ArticleItem, AttachmentRow, FrontierItem, FrontierMark, Provenance, SeenItem, VisitorObservation
+from portals.items import (
+    ArticleItem,
+    AttachmentRow,
+    Capture,
+    FrontierItem,
+    FrontierMark,
+    Provenance,
+    SeenItem,
+    VisitorObservation,
+)
 from portals.links import is_pagination
 from portals.profiles import PortalProfile, get_profile
 from portals.registry import find_site
@@ -237,7 +246,15 @@ class PortalSpider(scrapy.Spider):
         content_type = _header(response, "Content-Type")
         if not isinstance(response, TextResponse) or "html" not in (content_type or "text/html").lower():
             yield FrontierMark(
-                url, "done", kind, depth, at, response.status, error=f"not_html: {content_type}", attempts=attempts
+                url,
+                "done",
+                kind,
+                depth,
+                at,
+                response.status,
+                error=f"not_html: {content_type}",
+                attempts=attempts,
+                capture=self._new_capture(response),
             )
             return
         if not response.body.strip():
@@ -276,26 +293,40 @@ class PortalSpider(scrapy.Spider):
                 url, "failed", kind, depth, at, response.status, error="empty_page: no article found", attempts=attempts
             )
             return
-        yield FrontierMark(url, "done", "article" if page.is_article else kind, depth, at, response.status, attempts=attempts)
+        capture = self._new_capture(response)
+        yield FrontierMark(
+            url, "done", "article" if page.is_article else kind, depth, at, response.status, attempts=attempts, capture=capture
+        )
         if page.url != url and not self.session.is_done(page.url):
             # Reached through a redirect: the page it landed on is fetched too. A link to it asks
             # for nothing more (Scrapy's duplicate filter would drop the request unrecorded).
             self.requested.add(page.url)
-            yield FrontierMark(page.url, "done", "article" if page.is_article else kind, depth, at, response.status, attempts=0)
+            yield FrontierMark(
+                page.url, "done", "article" if page.is_article else kind, depth, at, response.status, attempts=0, capture=capture
+            )
 
     def _provenance(self, response: Response, at: str) -> Provenance:
-        pointer: WarcPointer | None = response.meta.get("warc")
+        # The version points to the record holding the payload: for a revisit, the earlier one.
+        holder = pointer.holder if (pointer := response.meta.get("warc")) else None
         return Provenance(
             fetched_at=at,
             fetched_url=response.url,
             http_status=response.status,
-            warc_file=pointer.file if pointer else None,
-            warc_offset=pointer.offset if pointer else None,
-            warc_record_id=pointer.record_id if pointer else None,
-            payload_digest=pointer.payload_digest if pointer else None,
+            warc_file=holder.file if holder else None,
+            warc_offset=holder.offset if holder else None,
+            warc_record_id=holder.record_id if holder else None,
+            payload_digest=holder.payload_digest if holder else None,
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
+            warc_dir=holder.directory if holder else None,
         )
+
+    @staticmethod
+    def _new_capture(response: Response) -> Capture | None:
+        """The response's WARC record if it holds a payload of its own (not a revisit): the
+        capture a later fetch of the URL revisits."""
+        pointer: WarcPointer | None = response.meta.get("warc")
+        return pointer.holder if pointer is not None and pointer.revisit_of is None else None
 
     def _follow(self, page: PageAnalysis, found: dict[str, str], depth: int) -> Iterator[scrapy.Request]:
         """Requests for the links this crawl follows. The links it does not follow, and why (a
@@ -396,7 +427,7 @@ class PortalSpider(scrapy.Spider):
                 attempts=attempts,
             )
             return
-        pointer: WarcPointer | None = response.meta.get("warc")
+        holder = pointer.holder if (pointer := response.meta.get("warc")) else None
         yield AttachmentRow(
             response.meta["article_url"],
             response.meta["frontier_url"],
@@ -406,11 +437,21 @@ class PortalSpider(scrapy.Spider):
             size=len(response.body),
             sha1=hashlib.sha1(response.body).hexdigest(),
             fetched_at=at,
-            warc_file=pointer.file if pointer else None,
-            warc_offset=pointer.offset if pointer else None,
-            warc_record_id=pointer.record_id if pointer else None,
+            warc_file=holder.file if holder else None,
+            warc_offset=holder.offset if holder else None,
+            warc_record_id=holder.record_id if holder else None,
+            warc_dir=holder.directory if holder else None,
         )
-        yield FrontierMark(response.meta["frontier_url"], "done", "attachment", 0, at, response.status, attempts=attempts)
+        yield FrontierMark(
+            response.meta["frontier_url"],
+            "done",
+            "attachment",
+            0,
+            at,
+            response.status,
+            attempts=attempts,
+            capture=self._new_capture(response),
+        )
 
     # -- failures -------------------------------------------------------------------------
     def failed(self, failure: Failure) -> Iterator[Any]:

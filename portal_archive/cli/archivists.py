@@ -11,12 +11,31 @@ from typing import Any
 
 import click
 
-from ..output import emit
-from .common import EXIT_CODES, BadInput, Failure, Seconds, crawl_mode, db_option, format_option, open_archive
+from ..output import echo, emit
+from .common import (
+    EXIT_CODES,
+    BadInput,
+    Failure,
+    RecordId,
+    Seconds,
+    archived_site,
+    check_proxy,
+    crawl_mode,
+    db_option,
+    format_option,
+    open_archive,
+    registered_site,
+)
 
 RUN_COLUMNS = ["id", "site", "mode", "status", "pages", "articles_new", "articles_changed", "articles_unchanged", "errors"]
 LISTED_RUN_COLUMNS = ["id", "site", "started_at", "finished_at", "status", "pages", "articles_new", "articles_changed"]
 LISTED_RUN_COLUMNS += ["articles_unchanged", "errors"]
+# The runs tables for people: how each crawl ended, its pages, new/changed/unchanged articles,
+# errors by kind, bytes and WARC files (``run_table_rows``).
+RUN_TABLE = ["id", "site", "started", "status", "pages", "articles_new", "articles_changed", "articles_unchanged"]
+RUN_TABLE += ["errors", "bytes", "warc files"]
+# crawl_runs columns that hold JSON: --format json gives them as JSON, not as strings of it.
+JSON_RUN_COLUMNS = ("seeds", "error_kinds", "warc_files", "settings", "fates")
 MISSING_COLUMNS = ["url", "kind", "fate", "reason", "http_status", "attempts"]
 
 
@@ -93,13 +112,18 @@ def crawl(
     mode = crawl_mode(revisit, full)
     if (fresh or worker) and not frontier:
         raise BadInput("--fresh and --worker apply to a worker on a shared frontier: give --frontier too")
+    for site in sites:
+        registered_site(site)  # an unknown site or a URL that is none: exit 2, before anything else
+    if proxy is not None:
+        check_proxy(proxy)
     targets = [CrawlTarget(site, mode=mode or "incremental", resume=resume) for site in sites]
     try:
         check_targets(targets)
     except SiteError as exc:
         raise BadInput(str(exc)) from None
-    extra = {**_parse_overrides(overrides), **(_frontier_settings(frontier, targets, fresh, worker) if frontier else {})}
-    open_archive(db_path, readonly=False).close()  # a bad --db fails here, before any fetch
+    overridden = _parse_overrides(overrides)  # a bad value: exit 2, with nothing written (no run)
+    extra = {**overridden, **(_frontier_settings(frontier, targets, fresh, worker) if frontier else {})}
+    open_archive(db_path, readonly=False, create=True).close()  # a bad --db fails here, before any fetch
     options = CrawlOptions(
         max_pages=max_pages, max_time=max_time, max_depth=max_depth, delay=delay, proxy=proxy, warc_dir=warc_dir
     )
@@ -118,7 +142,9 @@ def crawl(
 
 
 def _parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:
-    """``--set NAME=VALUE`` pairs as settings; a name must be an upper-case setting name."""
+    """``--set NAME=VALUE`` pairs as settings; a name must be an upper-case setting name, and the
+    value of a setting Scrapy or the project knows must be of its kind (DOWNLOAD_TIMEOUT=abc is
+    refused here, not found out by the crawl)."""
     values: dict[str, Any] = {}
     for pair in overrides:
         name, sep, raw = pair.partition("=")
@@ -129,7 +155,35 @@ def _parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:
             values[name] = json.loads(raw)
         except ValueError:
             values[name] = raw
+        _check_setting(name, values[name], raw)
     return values
+
+
+def _check_setting(name: str, value: Any, raw: str) -> None:
+    """Exit 2 unless ``value`` suits the setting ``name`` as its default's type says (a flag, a
+    number, a list, a mapping); settings neither Scrapy nor the project declares pass as given."""
+    import math
+
+    from scrapy.settings import Settings, default_settings
+
+    from crawler import settings as project
+
+    default = getattr(project, name, getattr(default_settings, name, None))
+    kinds = {bool: "true or false", int: "a number", float: "a number", dict: "a JSON object"}
+    kind = kinds.get(type(default))
+    if kind is None:
+        return
+    try:
+        if isinstance(default, bool):
+            Settings({name: value}).getbool(name)
+        elif isinstance(default, (int, float)):
+            number = Settings({name: value}).getfloat(name)
+            if isinstance(value, bool) or not math.isfinite(number):
+                raise ValueError
+        elif not isinstance(Settings({name: value}).getdict(name), dict):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise BadInput(f"--set {name}={raw}: {name} takes {kind}") from None
 
 
 def _frontier_settings(url: str, targets: list[Any], fresh: bool, worker: str | None) -> dict[str, Any]:
@@ -148,21 +202,72 @@ def _frontier_settings(url: str, targets: list[Any], fresh: bool, worker: str | 
 
 
 def report_runs(db_path: str, run_ids: list[int]) -> None:
-    """The table of the crawl runs just made; exit 1 if one did not finish."""
+    """The table of the crawl runs just made; exit 1 if one did not finish, with a message that
+    says which (it is the last line `schedule run-due` shows, where there is no table)."""
     archive = open_archive(db_path, readonly=True)
     rows = [r for r in (archive.run(i) for i in run_ids) if r]
     archive.close()
-    emit(rows, "table", RUN_COLUMNS, title="Crawl runs")
+    emit(run_table_rows(rows), "table", ["id", "site", "mode", *RUN_TABLE[3:]], title="Crawl runs")
     click.echo(f"archive: {Path(db_path).resolve()}")
     for row in rows:
         if row.get("degraded"):
-            click.echo(f"warning: run {row['id']} of {row['site']} looks degraded: {row['degraded']}", err=True)
-    if len(rows) != len(run_ids) or any(r["status"] not in ("finished", "limit_reached") for r in rows):
-        raise Failure("a crawl did not finish (see the table above)")
+            echo(f"warning: run {row['id']} of {row['site']} looks degraded: {row['degraded']}", err=True)
+    unfinished = [r for r in rows if r["status"] not in ("finished", "limit_reached")]
+    if unfinished:
+        ended = ", ".join(f"{r['site']} ended {r['status']} (run {r['id']})" for r in unfinished)
+        raise Failure(f"{len(unfinished)} crawl(s) did not finish: {ended}; `portal-archive runs RUN` says why")
+    if len(rows) != len(run_ids):
+        raise Failure(f"{len(run_ids) - len(rows)} crawl(s) did not start")
+
+
+def _json(value: Any) -> Any:
+    """A JSON column's value as JSON (a value that is not JSON stays as it is)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _size(n: Any) -> str:
+    """Bytes for people: 812 B, 515.3 kB, 1.2 MB."""
+    if not isinstance(n, (int, float)) or isinstance(n, bool) or n <= 0:
+        return "" if n is None else str(n)
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
+        size /= 1000
+    return str(n)
+
+
+def run_table_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Crawl runs as the runs tables show them: how each ended (and the limit it reached), when
+    it started, its pages, new/changed/unchanged articles, errors by kind, bytes, WARC files."""
+    shown = []
+    for r in rows:
+        kinds = _json(r.get("error_kinds")) or {}
+        if not isinstance(kinds, dict):
+            kinds = {str(kinds): ""}
+        ordered = sorted(kinds.items(), key=lambda kv: (-(kv[1] if isinstance(kv[1], int) else 0), str(kv[0])))
+        by_kind = ", ".join(f"{k} {v}".strip() for k, v in ordered)
+        warcs = _json(r.get("warc_files")) or []
+        shown.append(
+            {
+                **r,
+                "started": str(r.get("started_at") or "")[:16].replace("T", " "),
+                "status": str(r.get("status")) + (f" ({r['limit_reached']})" if r.get("limit_reached") else ""),
+                "errors": f"{r.get('errors') or 0}" + (f": {by_kind}" if by_kind else ""),
+                "bytes": _size(r.get("bytes")),
+                "warc files": len(warcs) if isinstance(warcs, list) else warcs,
+            }
+        )
+    return shown
 
 
 @click.command(epilog=EXIT_CODES)
-@click.argument("run_id", metavar="[RUN]", required=False, type=click.IntRange(min=1))
+@click.argument("run_id", metavar="[RUN]", required=False, type=RecordId())
 @db_option
 @click.option("--site", help="Only runs of this site.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
@@ -177,14 +282,12 @@ def runs(run_id: int | None, db_path: str, site: str | None, limit: int, missing
     trap, beyond --max-depth, archived before) or not fetched (a limit, an interruption).
     --missing lists the URLs behind those last three, one per line.
     """
-    from portals.urls import site_id
-
     if missing and run_id is None:
         raise BadInput("--missing lists the URLs of one run: give its id (`portal-archive runs` lists them)")
     archive = open_archive(db_path, readonly=True)
     try:
         if run_id is None:
-            rows = archive.runs(site_id(site) if site else None, limit)
+            rows = archive.runs(archived_site(archive, site) if site else None, limit)
         else:
             run = archive.run(run_id)
             if run is None:
@@ -193,7 +296,12 @@ def runs(run_id: int | None, db_path: str, site: str | None, limit: int, missing
     finally:
         archive.close()
     if run_id is None:
-        emit(rows, fmt, LISTED_RUN_COLUMNS)
+        if fmt == "table":
+            emit(run_table_rows(rows), fmt, RUN_TABLE)
+        elif fmt == "json":  # every column, those that hold JSON as JSON
+            emit([{k: (_json(v) if k in JSON_RUN_COLUMNS else v) for k, v in r.items()} for r in rows], fmt, LISTED_RUN_COLUMNS)
+        else:
+            emit(rows, fmt, LISTED_RUN_COLUMNS)
     elif missing:
         emit(
             rows,
@@ -203,10 +311,10 @@ def runs(run_id: int | None, db_path: str, site: str | None, limit: int, missing
         )
     else:
         if fmt == "table":
-            click.echo(
+            echo(
                 f"run {run['id']} of {run['site']} ({run['mode']}): {run['status']}"
                 + (f" ({run['limit_reached']})" if run["limit_reached"] else "")
-                + f", {run['started_at']} → {run['finished_at'] or '…'}"
+                + f"\n  {run['started_at']} → {run['finished_at'] or '…'}"
             )
         emit(rows, fmt, ["kind", "fate", "reason", "urls"], title=f"Run {run_id}: what became of every URL it discovered")
 
@@ -234,9 +342,17 @@ def merge(shards: tuple[str, ...], db_path: str, warc_dir: str | None) -> None:
     """
     from archive.merge import MergeError
     from archive.merge import merge as run_merge
-    from archive.store import ArchiveError
+    from archive.store import ArchiveError, check_archive
 
-    archive = open_archive(db_path, readonly=False)
+    for shard in shards:  # every shard checked (read-only) before the main archive is opened or made
+        if Path(shard).resolve() == Path(db_path).resolve():
+            raise BadInput(f"{shard} is the main archive itself (--db)")
+        if Path(shard).stat().st_size:  # an empty shard: a worker that stopped before storing anything
+            try:
+                check_archive(shard)
+            except ArchiveError as exc:
+                raise BadInput(str(exc)) from None
+    archive = open_archive(db_path, readonly=False, create=True)
     target = _warc_dir(db_path, warc_dir)
     try:
         for shard in shards:
@@ -265,9 +381,13 @@ def reextract(db_path: str, site: str | None, warc_dir: str | None) -> None:
     """
     from ..reextract import reextract as run_reextract
 
+    key = None
+    if site:  # checked before the archive is opened to write: a typo writes nothing
+        with open_archive(db_path, readonly=True) as reading:
+            key = archived_site(reading, site)
     archive = open_archive(db_path, readonly=False)
     try:
-        report = run_reextract(archive, _warc_dir(db_path, warc_dir), site=site)
+        report = run_reextract(archive, _warc_dir(db_path, warc_dir), site=key)
     finally:
         archive.close()
     click.echo(
@@ -292,7 +412,7 @@ def verify(db_path: str, warc_dir: str | None, repair: bool) -> None:
     finally:
         archive.close()
     for line in report.lines():
-        click.echo(line)
+        echo(line)
     if not report.ok:
         raise Failure("the archive has problems (see above)" + ("" if repair else "; --repair cuts truncated WARC tails"))
 

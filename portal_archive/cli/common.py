@@ -1,5 +1,7 @@
-"""What the commands share: exit codes and their exceptions, the options every command of a
-kind takes (``--db``, ``--format``, the filters), and opening the archive."""
+"""What the commands share: exit codes and their exceptions (and the boundary's mapping of any
+other error to them), the options every command of a kind takes (``--db``, ``--format``, the
+filters), opening the archive, and the names every command matches the same way (sites,
+families, provinces, article ids)."""
 
 from __future__ import annotations
 
@@ -7,14 +9,16 @@ import math
 import os
 import re
 from calendar import monthrange
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import click
 
 EXIT_CODES = """\b
-Exit codes: 0 success; 1 failure at run time; 2 bad input (nothing written)."""
+Exit codes: 0 success; 1 failure at run time; 2 bad input (nothing written).
+An error is one line on stderr; portal-archive --debug … shows its traceback."""
 DEFAULT_DB = "archive.sqlite"
 
 
@@ -26,20 +30,184 @@ class Failure(click.ClickException):
     exit_code = 1
 
 
-def open_archive(path: str, *, readonly: bool) -> Any:
-    """The archive at ``path``; one line and exit 2 when it cannot be one, exit 1 when it cannot
-    be written (a read-only file or folder) and must be. Opened to write, its
-    ``sites`` table is brought up to date with the portal registry (for SQL users and the
-    browser; the commands themselves resolve provinces from the registry)."""
+def one_line(message: str) -> str:
+    """A message as the one line an error prints."""
+    return " ".join(part.strip() for part in str(message).splitlines() if part.strip())
+
+
+def as_click_error(exc: BaseException) -> click.ClickException:
+    """What an error no command turned into one of its own means to the user (the boundary in
+    ``cli.__init__``): an archive that is no archive is bad input (2); one that cannot be written,
+    a disk that filled, a file that cannot be read, anything unexpected are failures (1)."""
+    import sqlite3
+
+    from archive.store import ArchiveError, ArchiveNotWritable
+
+    text = one_line(str(exc)) or type(exc).__name__
+    if isinstance(exc, ArchiveNotWritable):
+        return Failure(text)
+    if isinstance(exc, ArchiveError):
+        return BadInput(text)
+    if isinstance(exc, sqlite3.OperationalError):
+        if "fts5" in text:  # a query the parser took and SQLite's could not (too deeply nested)
+            return BadInput(f"bad query: {text.removeprefix('fts5: ')}")
+        if "readonly" in text or "read-only" in text or "unable to open" in text:
+            return Failure(f"cannot write the archive ({text})")
+        if "locked" in text or "busy" in text:
+            return Failure(f"the archive is busy: another process holds it ({text})")
+        return Failure(f"the archive failed: {text}")
+    if isinstance(exc, sqlite3.DatabaseError):
+        return Failure(f"the archive failed: {text}")
+    if isinstance(exc, OSError):
+        where = f": {exc.filename}" if exc.filename else ""
+        return Failure(f"{exc.strerror or text}{where}")
+    return Failure(f"unexpected {type(exc).__name__}: {text} (--debug shows the traceback)")
+
+
+def did_you_mean(name: str, known: Iterable[str], fold: Callable[[str], str] = str.lower) -> str:
+    """ "; closest: a, b" with the known names nearest to ``name`` (compared as ``fold`` makes
+    them), or ""."""
+    import difflib
+
+    by_key: dict[str, str] = {}
+    for item in known:
+        by_key.setdefault(fold(item), item)
+    close = difflib.get_close_matches(fold(name), list(by_key), n=3, cutoff=0.5)
+    return f"; closest: {', '.join(by_key[c] for c in close)}" if close else ""
+
+
+def site_key(value: str, option: str = "--site") -> str:
+    """The site id of what a user typed (domain in any case, ``www.`` optional, or any URL on
+    the site), the same for every command; exit 2 for a URL that cannot be read."""
+    from portals.urls import site_id
+
+    try:
+        key = site_id(value)
+    except ValueError as exc:
+        raise BadInput(f"{option} {value!r} is not a site: {exc}") from None
+    if not key or any(c.isspace() for c in key):
+        raise BadInput(f"{option} {value!r} is not a site (a domain such as danang.gov.vn, or a URL on it)")
+    return key
+
+
+def archived_site(archive: Any, value: str, option: str = "--site") -> str:
+    """The id of a site the archive holds anything of; exit 2 with the closest ones otherwise."""
+    key = site_key(value, option)
+    archived = archive.site_ids()
+    if key not in archived:
+        listed = ", ".join(sorted(archived)[:8]) + (", …" if len(archived) > 8 else "")
+        raise BadInput(
+            f"{option}: no site {value!r} in this archive{did_you_mean(key, archived)} (it has: {listed or 'no site yet'})"
+        )
+    return key
+
+
+def registered_site(value: str) -> tuple[str, list[str], Any]:
+    """(site id, start URLs, profile) of a registered site or a start URL (``resolve_site``); exit
+    2 with the closest registered domains for a name the registry lacks, or a URL that is none."""
+    from crawler.spiders.portal import SiteError, resolve_site
+    from portals.registry import load_registry
+
+    try:
+        return resolve_site(value)
+    except SiteError as exc:
+        hint = "" if "://" in value else did_you_mean(value.strip().lower().removeprefix("www."), load_registry())
+        raise BadInput(f"{exc}{hint}") from None
+    except ValueError as exc:  # "http://[::1", a port that is no number
+        raise BadInput(f"{value!r} is not a usable URL ({exc})") from None
+
+
+def check_proxy(proxy: str) -> None:
+    """--proxy must be an http(s) URL with a host (and a port that is a number)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(proxy)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+    except ValueError:
+        ok = False
+    if not ok:
+        raise BadInput(f"--proxy {proxy!r} is not an http(s) URL (e.g. http://127.0.0.1:8080)")
+
+
+def family_name(value: str, option: str = "--family") -> str:
+    """A platform family (profile) name as profiles spell it: any case, "-" for "_"; exit 2 with
+    the closest known ones otherwise."""
+    from portals.profiles import load_profiles
+
+    known = sorted(load_profiles())
+    key = value.strip().lower().replace("-", "_")
+    if key not in known:
+        raise BadInput(f"{option}: unknown family {value!r}{did_you_mean(key, known)} (families: {', '.join(known)})")
+    return key
+
+
+def province_domains(names: Iterable[str], option: str = "--province") -> set[str]:
+    """The registered sites of these provinces (current or pre-2025 names; case, diacritics and
+    "Tỉnh" / "TP." optional, as ``portals.registry.province_key`` compares them); exit 2 with the
+    closest province names for one the registry lacks."""
+    from portals.registry import UnknownProvince, sites_in_provinces
+
+    try:
+        return sites_in_provinces(names)
+    except UnknownProvince as exc:
+        raise BadInput(f"{option}: {exc}") from None
+
+
+def article_key(value: str) -> str:
+    """An article as a user names it: its id as search prints it ("#42" or "42") or a URL."""
+    value = value.strip()
+    return value[1:].strip() if value.startswith("#") and value[1:].strip().isdigit() else value
+
+
+def output_path(out: str | None, *, db_path: str | None = None, option: str = "--out") -> Path | None:
+    """Where an ``--out`` goes: None (standard output) for none or "-", the same for every
+    command; exit 2 for a folder that does not exist, a folder given as the file, or the
+    archive itself (an export must never replace the file it reads)."""
+    if out is None or out == "-":
+        return None
+    path = Path(out)
+    if path.is_dir():
+        raise BadInput(f"{option} {out}: a directory, not a file")
+    if not path.resolve().parent.is_dir():
+        raise BadInput(f"{option}: directory {path.resolve().parent} does not exist")
+    if db_path is not None and path.resolve() == Path(db_path).resolve():
+        raise BadInput(f"{option} {out} is the archive itself (--db): write elsewhere")
+    return path
+
+
+class RecordId(click.ParamType):
+    """A positive id, as the commands print it: 42 or #42."""
+
+    name = "id"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().removeprefix("#").strip()
+        if not text.isdigit() or int(text) < 1:
+            self.fail(f"{value!r} is not an id (a whole number, as in 42 or #42)", param, ctx)
+        return int(text)
+
+
+def open_archive(path: str, *, readonly: bool, create: bool = False) -> Any:
+    """The archive at ``path`` (``archive.store.Archive``, the one way into one): read-only, or to
+    write; only with ``create`` (the commands that make an archive: crawl, demo, merge, schedule
+    add) is a missing file made into a new archive. One line and exit 2 when it is not an
+    archive (missing, empty, another application's file: left untouched), exit 1 when it cannot
+    be written (a read-only file or folder) and must be. Opened to write, its ``sites`` table is
+    brought up to date with the portal registry (for SQL users and the browser; the commands
+    themselves resolve provinces from the registry)."""
     from archive.store import Archive, ArchiveError, ArchiveNotWritable
     from portals.registry import load_registry
 
     try:
-        archive = Archive(path, readonly=readonly)
+        archive = Archive(path, readonly=readonly, create=create)
     except ArchiveNotWritable as exc:  # an archive, but not one this run can write
         raise Failure(str(exc)) from None
     except ArchiveError as exc:
-        raise BadInput(str(exc)) from None
+        hint = " (`portal-archive crawl SITE --db FILE` makes one)" if str(exc).startswith("no archive at") else ""
+        raise BadInput(f"{exc}{hint}") from None
     if not readonly:
         archive.sync_sites(site.as_row() for site in load_registry().values())
     return archive
@@ -140,26 +308,13 @@ def checked_filters(
     until: str | None,
 ) -> Any:
     """The filters, checked against the registry, the profiles and the archive: a typo is an
-    error that says what exists, never an empty result."""
+    error that says what exists, never an empty result. Names are matched as every command
+    matches them (``site_key``, ``province_domains``, ``family_name``)."""
     from archive.search import Filters
-    from portals.profiles import load_profiles
-    from portals.registry import UnknownProvince, sites_in_provinces
 
-    filters = Filters.of(site=sites, province=provinces, family=families, since=since, until=until)
     if since and until and since > until:
         raise BadInput(f"--since {since} is after --until {until}")
-    try:
-        sites_in_provinces(filters.provinces)
-    except UnknownProvince as exc:
-        raise BadInput(str(exc)) from None
-    known_families = sorted(load_profiles()) if filters.families else []
-    for family in filters.families:
-        if family not in known_families:
-            raise BadInput(f"unknown family {family!r} (families: {', '.join(known_families)})")
-    if filters.sites:
-        archived = archive.site_ids()
-        for site in filters.sites:
-            if site not in archived:
-                listed = ", ".join(sorted(archived)[:8]) + (", …" if len(archived) > 8 else "")
-                raise BadInput(f"no site {site!r} in this archive (it has: {listed or 'no site yet'})")
-    return filters
+    province_domains(provinces)
+    keys = tuple(dict.fromkeys(archived_site(archive, site) for site in sites))
+    names = tuple(dict.fromkeys(family_name(family) for family in families))
+    return Filters.of(site=keys, province=provinces, family=names, since=since, until=until)

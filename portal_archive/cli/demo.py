@@ -41,7 +41,7 @@ def demo(db_path: str, sites_dir: str | None, query: str) -> None:
     if not folder.is_dir():
         raise BadInput(f"no sample portals at {folder}")
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    open_archive(db_path, readonly=False).close()
+    open_archive(db_path, readonly=False, create=True).close()
     run_ids = crawl_samples(db_path, folder, announce=click.echo)
     report_runs(db_path, run_ids)
     archive = open_archive(db_path, readonly=True)

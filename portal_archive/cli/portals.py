@@ -4,15 +4,15 @@ proposed from a portal's link lists), ``extract`` (the record of one saved page)
 from __future__ import annotations
 
 import csv
-import json
 import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
-from ..output import emit
-from .common import EXIT_CODES, BadInput, Failure, format_option
+from ..output import echo, emit, json_text
+from .common import EXIT_CODES, BadInput, Failure, check_proxy, family_name, format_option, province_domains, registered_site
 
 
 @click.command(epilog=EXIT_CODES)
@@ -24,18 +24,25 @@ def extract(file: str, url: str | None, family: str | None, content_type: str | 
     """Extract the article record of one saved page (FILE, or - for stdin) as JSON.
 
     Prints one JSON object: url, site, family, title, date, updated, summary, body, source,
-    views, visitor_stats, attachments, warnings. Nothing is written anywhere.
+    views, visitor_stats, attachments, warnings. Nothing is written anywhere. At most the first
+    8 MiB of the page are read (real pages weigh a few hundred KB): a larger one is cut there,
+    its record says "page_cut", and a line on stderr says so.
     """
-    from portals.extract import canonical_url
+    from portals.extract import MAX_LINKS, MAX_PAGE, canonical_url
     from portals.extract import extract as extract_record
+    from portals.extract.bounds import PARSER_DEPTH
     from portals.profiles import ProfileError, get_profile
 
-    try:
-        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    try:  # one byte past the limit tells a page cut from a page of exactly the limit
+        if file == "-":
+            data = sys.stdin.buffer.read(MAX_PAGE + 1)
+        else:
+            with Path(file).open("rb") as stream:
+                data = stream.read(MAX_PAGE + 1)
     except OSError as exc:
         raise BadInput(f"cannot read {file}: {exc.strerror or exc}") from None
     try:
-        profile = get_profile(family) if family else None
+        profile = get_profile(family_name(family)) if family else None
     except ProfileError as exc:
         raise BadInput(str(exc)) from None
     if not url:
@@ -44,8 +51,26 @@ def extract(file: str, url: str | None, family: str | None, content_type: str | 
             raise BadInput("the page names no canonical URL: give the URL it was fetched from with --url")
     if not re.match(r"^https?://[^/\s]+", url):
         raise BadInput(f"--url {url!r} is not an http(s) URL")
+    try:  # "http://[::1", a port that is no number
+        urlsplit(url).port  # noqa: B018
+    except ValueError as exc:
+        raise BadInput(f"--url {url!r} is not a usable URL ({exc})") from None
     record = extract_record(data, url, profile, content_type=content_type)
-    click.echo(json.dumps(record.to_dict(), ensure_ascii=False, indent=2))
+    click.echo(json_text(record.to_dict(), indent=2))
+    name = "stdin" if file == "-" else file
+    if len(data) > MAX_PAGE:
+        echo(
+            f"warning: {name} holds more than {MAX_PAGE >> 20} MiB: only its first {MAX_PAGE:,} bytes were read (page_cut)",
+            err=True,
+        )
+    elif "page_cut" in record.warnings:
+        echo(f"warning: {name} holds more markup than extraction reads: the rest of it was not read (page_cut)", err=True)
+    for code, what in (
+        ("links_cut", f"only its first {MAX_LINKS:,} links and images were read"),
+        ("depth_cut", f"elements nested deeper than {PARSER_DEPTH:,} levels: the rest of it was not read"),
+    ):
+        if code in record.warnings:
+            echo(f"warning: {name}: {what} ({code})", err=True)
 
 
 @click.command(epilog=EXIT_CODES)
@@ -54,17 +79,24 @@ def extract(file: str, url: str | None, family: str | None, content_type: str | 
 @click.option("--status", type=click.Choice(["active", "moved", "retired", "merged"]), help="Only this status.")
 @format_option
 def sites(province: str | None, family: str | None, status: str | None, fmt: str) -> None:
-    """List the registered portals (the registry data file)."""
-    from portals.registry import in_province, load_registry
+    """List the registered portals (the registry data file).
 
+    --province and --family are matched as every command matches them (case, diacritics and
+    "Tỉnh" / "TP." optional); one the registry does not know is an error naming the closest.
+    """
+    from portals.registry import load_registry
+
+    in_provinces = province_domains([province]) if province else None
+    family = family_name(family) if family else None
     rows = [
         site.as_row()
         for site in load_registry().values()
-        if (not province or in_province(site, province))
+        if (in_provinces is None or site.domain in in_provinces)
         and (not family or site.family == family)
         and (not status or site.status == status)
     ]
-    emit(rows, fmt, ["domain", "name", "province", "province_before_2025", "level", "family", "status", "successor"])
+    columns = ["domain", "name", "province", "province_before_2025", "level", "family", "status", "successor"]
+    emit(rows, fmt, columns, narrow=["domain", "name", "province", "family", "status"])
 
 
 @click.command(epilog=EXIT_CODES)
@@ -81,15 +113,13 @@ def discover(site: str, proxy: str | None, show_all: bool, no_detect: bool, fmt:
     its platform family, and prints rows in the registry's CSV format, ready to review and
     append to portals/registry.csv.
     """
-    from crawler.spiders.portal import SiteError, resolve_site
     from portals.registry import COLUMNS
 
     from ..discover import discover as propose_rows
 
-    try:
-        site_id, starts, _ = resolve_site(site)
-    except SiteError as exc:
-        raise BadInput(str(exc)) from None
+    site_id, starts, _ = registered_site(site)
+    if proxy is not None:
+        check_proxy(proxy)
     try:
         rows = propose_rows(site_id, starts[0], proxy=proxy, show_all=show_all, detect=not no_detect)
     except OSError as exc:  # PermissionError included: robots.txt forbids the start page

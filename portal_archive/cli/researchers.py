@@ -3,15 +3,24 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 
 import click
 
-from ..output import TERMINAL_MARK, emit, print_hits, text_output
-from .common import EXIT_CODES, BadInput, Failure, checked_filters, db_option, filter_options, open_archive
+from ..output import TERMINAL_MARK, echo, emit, json_text, print_hits, text_output
+from .common import (
+    EXIT_CODES,
+    BadInput,
+    Failure,
+    article_key,
+    checked_filters,
+    db_option,
+    filter_options,
+    open_archive,
+    output_path,
+)
 
 
 @click.command(epilog=EXIT_CODES)
@@ -85,19 +94,43 @@ def search(
 @click.option("--diff", is_flag=True, help="Also print a unified diff from each version to the next.")
 @click.option("--no-body", is_flag=True, help="Leave the article's text out (metadata, versions, provenance only).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def show(article: str, db_path: str, diff: bool, no_body: bool, fmt: str) -> None:
+@click.option("--raw", is_flag=True, help="Write the captured page of a version instead (decoded: de-chunked, decompressed).")
+@click.option("--raw-http", is_flag=True, help="Write the captured HTTP response of a version: status line, headers, body.")
+@click.option(
+    "--version", "version", type=click.IntRange(min=1), help="With --raw/--raw-http: this version (default: the latest)."
+)
+@click.option("--warc-dir", type=click.Path(file_okay=False), help="With --raw/--raw-http: look for WARC files here first.")
+def show(
+    article: str,
+    db_path: str,
+    diff: bool,
+    no_body: bool,
+    fmt: str,
+    raw: bool = False,
+    raw_http: bool = False,
+    version: int | None = None,
+    warc_dir: str | None = None,
+) -> None:
     """Print one article with its history: source, date, every version the archive kept (when it
     was fetched, which fields changed), its attachments and the WARC record of every capture.
 
     URL_OR_ID is the id that search prints (#42) or the article's URL in any spelling (http or
     https, with or without www., parameters in any order). --format json gives everything,
     including each version's full record.
+
+    --raw writes the page as captured (the payload of the WARC record of the latest version, or
+    of --version N) to standard output, as bytes; --raw-http the whole HTTP response as recorded.
     """
     from archive.history import ArticleNotFound, history, render_text, unified_diffs
 
+    if raw or raw_http:
+        _show_raw(db_path, article, version, http=raw_http, warc_dir=warc_dir)
+        return
+    if version is not None:
+        raise BadInput("--version chooses the capture that --raw or --raw-http writes: give one of them")
     archive = open_archive(db_path, readonly=True)
     try:
-        hist = history(archive, article)
+        hist = history(archive, article_key(article))
     except ArticleNotFound as exc:
         raise BadInput(str(exc)) from None
     finally:
@@ -106,19 +139,40 @@ def show(article: str, db_path: str, diff: bool, no_body: bool, fmt: str) -> Non
         data = hist.to_dict()
         if diff:
             data["diffs"] = unified_diffs(hist)
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        click.echo(json_text(data, indent=2))
     else:
-        click.echo(render_text(hist, body=not no_body, diff=diff))
+        echo(render_text(hist, body=not no_body, diff=diff))
+
+
+def _show_raw(db_path: str, article: str, version: int | None, *, http: bool, warc_dir: str | None) -> None:
+    from archive.history import ArticleNotFound, CaptureMissing, raw_capture
+
+    archive = open_archive(db_path, readonly=True)
+    try:
+        _, data = raw_capture(archive, article_key(article), version, http=http, warc_dir=Path(warc_dir) if warc_dir else None)
+    except ArticleNotFound as exc:
+        raise BadInput(str(exc)) from None
+    except CaptureMissing as exc:
+        raise Failure(str(exc)) from None
+    finally:
+        archive.close()
+    stream = click.get_binary_stream("stdout")
+    try:
+        stream.write(data)
+        stream.flush()
+    except BrokenPipeError:  # `show --raw … | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @click.command(epilog=EXIT_CODES)
-@click.argument("kind", type=click.Choice(["articles", "visitor-stats", "runs"]))
+@click.argument("kind", type=click.Choice(["articles", "visitor-stats", "runs", "wacz"]))
 @db_option
 @filter_options
-@click.option("--query", help="Articles only: those matching this search (same syntax as `search`).")
+@click.option("--query", help="Articles (and wacz) only: those matching this search (same syntax as `search`).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to this file (default: stdout).")
+@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help="Write to this file (default, or -: stdout).")
 @click.option("--bom", is_flag=True, help="Start a CSV with a UTF-8 byte-order mark (for spreadsheet programs).")
+@click.option("--warc-dir", type=click.Path(file_okay=False), help="wacz: look for WARC files here first (default: as recorded).")
 def export(
     kind: str,
     db_path: str,
@@ -131,28 +185,38 @@ def export(
     fmt: str,
     out: str | None,
     bom: bool,
+    warc_dir: str | None = None,
 ) -> None:
-    """Export articles, visitor statistics or crawl runs as CSV or JSON Lines.
+    """Export articles, visitor statistics or crawl runs as CSV or JSON Lines; or the raw
+    captures of articles as a WACZ file (`export wacz --out FILE.wacz`).
 
     Rows stream from the database (constant memory on any archive). The columns are fixed and
     documented in docs/schema.md: articles by id, visitor-stats by site and time, runs by id.
     --since/--until apply to the article date, the observation time or the run's start. A file
     given with --out appears complete or not at all.
+
+    wacz (filters as for articles): the WARC records of every version of the selected articles,
+    a CDXJ index, pages.jsonl (each article's URL, capture time, title and date) and
+    datapackage.json, for ReplayWeb.page, pywb and other web-archive tools.
     """
     from archive import export as exporter
     from archive.search import FilterError, QueryError
 
+    if kind == "wacz":
+        _export_wacz(db_path, sites, provinces, families, since, until, query, out, warc_dir)
+        return
     if kind != "articles" and (query or families):
         raise BadInput("--query and --family apply to `export articles` only")
-    if out and not Path(out).resolve().parent.is_dir():
-        raise BadInput(f"--out: directory {Path(out).resolve().parent} does not exist")
+    if bom and fmt != "csv":
+        raise BadInput("--bom starts a CSV file: it applies to --format csv only")
+    target = output_path(out, db_path=db_path)
     archive = open_archive(db_path, readonly=True)
     try:
         filters = checked_filters(archive, sites, provinces, families, since, until)
         rows = exporter.rows(archive, kind, filters, query)  # a bad query fails here, before any output
-        with text_output(Path(out) if out else None) as stream:
+        with text_output(target) as stream:
             n = exporter.write(rows, kind, fmt, stream, bom=bom)
-        if out:
+        if target:
             click.echo(f"exported {n:,} {kind} to {out}", err=True)
     except QueryError as exc:
         raise BadInput(f"bad query {query!r}: {exc}") from None
@@ -164,10 +228,60 @@ def export(
         archive.close()
 
 
+def _export_wacz(
+    db_path: str,
+    sites: tuple[str, ...],
+    provinces: tuple[str, ...],
+    families: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    query: str | None,
+    out: str | None,
+    warc_dir: str | None,
+) -> None:
+    """``export wacz``: one zip file, to ``--out`` (``-``: standard output, once it is whole)."""
+    import shutil
+    import tempfile
+
+    from archive.search import FilterError, QueryError
+    from archive.wacz_export import WaczError, write_wacz
+
+    if out is None:  # a zip, to a terminal only if asked for
+        raise BadInput("export wacz writes a zip file: give --out FILE.wacz (or --out - for standard output)")
+    target = output_path(out, db_path=db_path)
+    archive = open_archive(db_path, readonly=True)
+    scratch = tempfile.TemporaryDirectory(prefix="portal-archive-wacz-") if target is None else None
+    try:
+        filters = checked_filters(archive, sites, provinces, families, since, until)
+        written = Path(scratch.name) / "export.wacz" if scratch else target
+        report = write_wacz(archive, written, filters, query, warc_dir=Path(warc_dir) if warc_dir else None)
+        if scratch:  # a zip is written with seeks: made aside, then sent whole
+            with written.open("rb") as done:
+                shutil.copyfileobj(done, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+    except QueryError as exc:
+        raise BadInput(f"bad query {query!r}: {exc}") from None
+    except FilterError as exc:
+        raise BadInput(str(exc)) from None
+    except WaczError as exc:
+        raise Failure(str(exc)) from None
+    finally:
+        archive.close()
+        if scratch:
+            scratch.cleanup()
+    click.echo(f"exported {report.articles:,} articles ({report.records:,} captures) to {out}", err=True)
+    if report.missing:
+        for line in report.missing[:20]:
+            click.echo(f"  missing: {line}", err=True)
+        raise Failure(f"{len(report.missing)} capture(s) not found, left out (see `portal-archive verify`)")
+
+
 @click.command(epilog=EXIT_CODES)
 @db_option
 @filter_options
-@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True), help="The HTML file to write.")
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, allow_dash=True), help="The HTML file to write (-: stdout)."
+)
 @click.option("--title", default="Portal archive report", show_default=True, help="The page's title.")
 def report(
     db_path: str,
@@ -185,17 +299,17 @@ def report(
     """
     from archive.report import render_report
 
-    if not Path(out).resolve().parent.is_dir():
-        raise BadInput(f"--out: directory {Path(out).resolve().parent} does not exist")
+    target = output_path(out, db_path=db_path)
     archive = open_archive(db_path, readonly=True)
     try:
         filters = checked_filters(archive, sites, provinces, families, since, until)
         page = render_report(archive, filters, title=title)
     finally:
         archive.close()
-    with text_output(Path(out)) as stream:
+    with text_output(target) as stream:
         stream.write(page)
-    click.echo(f"report written to {Path(out).resolve()}")
+    if target:
+        click.echo(f"report written to {target.resolve()}")
 
 
 @click.command(epilog=EXIT_CODES)
@@ -209,7 +323,9 @@ def serve(db_path: str, host: str, port: int, allow_sql: bool) -> None:
     The articles table has a search box that finds words with or without diacritics, exactly as
     `portal-archive search`; facets by site, province and year; canned queries (articles per site
     per month, visitor statistics of a site over time, articles changed after publication); and
-    charts at /-/charts. Nothing can be written; arbitrary SQL only with --allow-sql. The file is
+    charts at /-/charts; every article version links to its capture (/-/capture/ID: the page
+    from its WARC record, as a sandboxed download). Nothing can be written; arbitrary SQL only
+    with --allow-sql. The file is
     opened immutable (fast, no locks) unless a crawl is writing to it, when it is read live.
     Ctrl-C stops the server.
     """

@@ -8,8 +8,21 @@ from typing import Any
 
 import click
 
-from ..output import emit
-from .common import EXIT_CODES, BadInput, Failure, Seconds, crawl_mode, db_option, format_option, open_archive
+from ..output import echo, emit
+from .common import (
+    EXIT_CODES,
+    BadInput,
+    Failure,
+    Seconds,
+    check_proxy,
+    crawl_mode,
+    db_option,
+    did_you_mean,
+    format_option,
+    open_archive,
+    registered_site,
+    site_key,
+)
 
 
 @click.group(epilog=EXIT_CODES)
@@ -23,7 +36,14 @@ def schedule() -> None:
 
 
 def _schedule_table(rows: list[dict[str, Any]], fmt: str) -> None:
-    emit(rows, fmt, ["id", "site", "cron", "next_run_at", "last_run_at", "last_status", "options"], title="Schedules")
+    if fmt == "json":  # the crawl's options as JSON, not as a string of it
+        import json
+
+        rows = [{**r, "options": json.loads(r["options"] or "{}")} for r in rows]
+    if fmt == "table":  # times to the minute: every one is Vietnam's (+07:00)
+        rows = [{**r, **{k: (r[k] or "")[:16].replace("T", " ") for k in ("next_run_at", "last_run_at")}} for r in rows]
+    columns = ["id", "site", "cron", "next_run_at", "last_run_at", "last_status", "options"]
+    emit(rows, fmt, columns, title="Schedules", narrow=["id", "site", "cron", "next_run_at", "last_status"])
 
 
 @schedule.command("add", epilog=EXIT_CODES)
@@ -51,19 +71,17 @@ def schedule_add(
 ) -> None:
     """Crawl SITE on a timetable (replaces its schedule if it had one)."""
     from crawler.options import CrawlOptions
-    from crawler.spiders.portal import SiteError, resolve_site
 
     from .. import schedule as schedules
 
     mode = crawl_mode(revisit, full)
     if bool(cron) == bool(every):
         raise BadInput("give either --cron EXPRESSION or --every hour|day|week|month")
+    site_id, _, _ = registered_site(site)
+    if proxy is not None:
+        check_proxy(proxy)
     try:
-        site_id, _, _ = resolve_site(site)
-    except SiteError as exc:
-        raise BadInput(str(exc)) from None
-    expression = cron or schedules.EVERY[every or ""]
-    try:
+        expression = schedules.check_cron(cron or schedules.EVERY[every or ""])
         schedules.next_time(expression, schedules.parse_time(None))
     except schedules.ScheduleError as exc:
         raise BadInput(str(exc)) from None
@@ -72,7 +90,7 @@ def schedule_add(
     options = {mode: True} if mode else {}
     options.update(CrawlOptions(max_pages=max_pages, max_time=max_time, delay=delay, proxy=proxy).to_dict())
     target = site if "://" in site else site_id
-    archive = open_archive(db_path, readonly=False)
+    archive = open_archive(db_path, readonly=False, create=True)
     try:
         row = schedules.add(archive, target, expression, options)
     finally:
@@ -100,12 +118,30 @@ def schedule_list(db_path: str, fmt: str) -> None:
 @db_option
 def schedule_remove(site_or_id: str, db_path: str) -> None:
     """Remove the schedule of a site (by site or schedule id)."""
+    from archive.schedules import UnknownSchedule, get
+
     from .. import schedule as schedules
 
+    # As given (a schedule's id, #id, its URL), else as every command reads a site's name; looked
+    # up read-only first, so that a typo writes nothing.
+    value = site_or_id.strip()
+    keys = [value.removeprefix("#")] if value.removeprefix("#").isdigit() else [value]
+    if "://" not in value:
+        keys.append(site_key(value, "SITE_OR_ID"))
+    with open_archive(db_path, readonly=True) as reading:
+        known = [r["site"] for r in schedules.listing(reading)]
+        for key in dict.fromkeys(keys):
+            try:
+                found = get(reading, key)
+                break
+            except UnknownSchedule as exc:
+                error = exc
+        else:
+            raise BadInput(f"{error}{did_you_mean(keys[-1], known)}")
     archive = open_archive(db_path, readonly=False)
     try:
-        row = schedules.remove(archive, site_or_id)
-    except schedules.ScheduleError as exc:
+        row = schedules.remove(archive, str(found["id"]))
+    except schedules.ScheduleError as exc:  # removed meanwhile
         raise BadInput(str(exc)) from None
     finally:
         archive.close()
@@ -123,7 +159,7 @@ def _run_due_once(db_path: str, when: datetime_type | None, via: str | None = No
     finally:
         archive.close()
     for outcome in outcomes:
-        click.echo(f"{outcome.site}: {outcome.status}" + (f" ({outcome.detail})" if outcome.detail else ""))
+        echo(f"{outcome.site}: {outcome.status}" + (f" ({outcome.detail})" if outcome.detail else ""))
     return outcomes
 
 
@@ -166,19 +202,23 @@ def schedule_daemon(db_path: str, poll: float) -> None:
     import signal
     import time
 
+    open_archive(db_path, readonly=False).close()  # not an archive: one line, exit 2, before it starts
     stop = {"now": False}
 
     def _stop(signum: int, frame: object) -> None:
         stop["now"] = True
 
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    click.echo(f"schedule daemon on {Path(db_path).resolve()} (checking every {poll:g} s)")
-    while not stop["now"]:
-        _run_due_once(db_path, None)
-        deadline = time.monotonic() + poll
-        while not stop["now"] and time.monotonic() < deadline:
-            time.sleep(0.2)
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        click.echo(f"schedule daemon on {Path(db_path).resolve()} (checking every {poll:g} s)")
+        while not stop["now"]:
+            _run_due_once(db_path, None)
+            deadline = time.monotonic() + poll
+            while not stop["now"] and time.monotonic() < deadline:
+                time.sleep(0.2)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     click.echo("schedule daemon stopped")
 
 
