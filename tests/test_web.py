@@ -222,6 +222,11 @@ def test_charts_page(server: Server) -> None:
     status, page = server.get("/-/charts", province="da nang")
     assert status == 200 and "danang.gov.vn: articles per month" in page and "sdl.thuathienhue" not in page
     assert server.get("/-/charts", province="Atlantis")[0] == 400
+    status, page = server.get("/-/charts", province=HOSTILE, site=HOSTILE)
+    assert status == 400 and HOSTILE not in page and "&lt;img src=x onerror=" in page
+
+
+HOSTILE = "<img src=x onerror=\"document.title='pwned'\">"
 
 
 # -- in a real browser ---------------------------------------------------------------------------
@@ -246,6 +251,11 @@ def test_search_da_nang_in_chromium(server: Server, browser: Any) -> None:
 
 def test_charts_and_report_render_in_chromium(server: Server, browser: Any, research_archive: Path, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
+
+    # A parameter the page repeats is text, never markup: the hostile one runs nothing.
+    for name in ("province", "site"):
+        browser.get(f"{server.url}/-/charts?{urllib.parse.urlencode({name: HOSTILE})}")
+        assert browser.title != "pwned" and not browser.find_elements(By.CSS_SELECTOR, "img[src=x]")
 
     browser.get(f"{server.url}/-/charts")
     svgs = browser.find_elements(By.CSS_SELECTOR, "figure svg")

@@ -124,7 +124,7 @@ async def charts_view(datasette: Datasette, request: Any) -> Response:
         filters = Filters.of(site=site, province=province)
         filters.conditions()
     except FilterError as exc:
-        return Response.html(f"<p>{exc}</p>", status=400)
+        return Response.html(f"<p>{escape(str(exc))}</p>", status=400)  # the message quotes the request
 
     def build() -> str:
         with Archive(path, readonly=True) as archive:
