@@ -57,9 +57,23 @@ def _rows(cursor: Any, columns: tuple[str, ...]) -> Iterator[dict[str, Any]]:
         yield {c: place.get(c) if c in DERIVED else row[c] for c in columns}
 
 
-def write(rows: Iterator[dict[str, Any]], kind: str, fmt: str, out: IO[str], *, bom: bool = False) -> int:
+# A spreadsheet reads a cell that begins with one of these as a formula ("=HYPERLINK(…)" in a
+# page's title would become a live link, "@SUM(…)" a computation): in CSV, such text cells get
+# a leading "'", which spreadsheets show as text and do not display (OWASP's rule).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as the text it is (numbers stay numbers)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def write(
+    rows: Iterator[dict[str, Any]], kind: str, fmt: str, out: IO[str], *, bom: bool = False, raw_cells: bool = False
+) -> int:
     """Write rows of ``kind`` as ``csv`` (a header, then one line per row; ``bom`` first, for
-    spreadsheet programs) or ``jsonl``; return the count."""
+    spreadsheet programs; text cells that a spreadsheet would run as a formula made inert unless
+    ``raw_cells``) or ``jsonl`` (values as stored); return the count."""
     columns = export_kinds()[kind].columns
     n = 0
     if fmt == "csv":
@@ -67,8 +81,9 @@ def write(rows: Iterator[dict[str, Any]], kind: str, fmt: str, out: IO[str], *, 
             out.write("\ufeff")
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
+        cell = (lambda v: v) if raw_cells else neutral_cell
         for row in rows:
-            writer.writerow(["" if row[c] is None else row[c] for c in columns])
+            writer.writerow(["" if row[c] is None else cell(row[c]) for c in columns])
             n += 1
         return n
     for row in rows:

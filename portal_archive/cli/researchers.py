@@ -172,6 +172,12 @@ def _show_raw(db_path: str, article: str, version: int | None, *, http: bool, wa
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), help="Write to this file (default, or -: stdout).")
 @click.option("--bom", is_flag=True, help="Start a CSV with a UTF-8 byte-order mark (for spreadsheet programs).")
+@click.option(
+    "--raw-cells",
+    is_flag=True,
+    help="CSV: keep text that begins with = + - @ as stored (by default it gets a leading ' so that "
+    "spreadsheets do not run it as a formula).",
+)
 @click.option("--warc-dir", type=click.Path(file_okay=False), help="wacz: look for WARC files here first (default: as recorded).")
 def export(
     kind: str,
@@ -185,6 +191,7 @@ def export(
     fmt: str,
     out: str | None,
     bom: bool,
+    raw_cells: bool = False,
     warc_dir: str | None = None,
 ) -> None:
     """Export articles, visitor statistics or crawl runs as CSV or JSON Lines; or the raw
@@ -209,13 +216,15 @@ def export(
         raise BadInput("--query and --family apply to `export articles` only")
     if bom and fmt != "csv":
         raise BadInput("--bom starts a CSV file: it applies to --format csv only")
+    if raw_cells and fmt != "csv":
+        raise BadInput("--raw-cells is about CSV cells: it applies to --format csv only (JSON Lines keep values as stored)")
     target = output_path(out, db_path=db_path)
     archive = open_archive(db_path, readonly=True)
     try:
         filters = checked_filters(archive, sites, provinces, families, since, until)
         rows = exporter.rows(archive, kind, filters, query)  # a bad query fails here, before any output
         with text_output(target) as stream:
-            n = exporter.write(rows, kind, fmt, stream, bom=bom)
+            n = exporter.write(rows, kind, fmt, stream, bom=bom, raw_cells=raw_cells)
         if target:
             click.echo(f"exported {n:,} {kind} to {out}", err=True)
     except QueryError as exc:
