@@ -339,3 +339,44 @@ def test_signature_mid_body_is_a_paragraph() -> None:
 )
 def test_counter_modules(widget: str, stats: dict[str, int] | None) -> None:
     assert _article(_PARAGRAPHS, widget).visitor_stats == stats
+
+
+_PARAGRAPH = "<p>Trong quý I, toàn huyện có 85% hồ sơ thủ tục hành chính được giải quyết trực tuyến.</p>"
+
+
+def test_headline_links_in_the_body_are_left_out() -> None:
+    """A line that is only a link to another page of the site is a related article's headline; a
+    link to another site (a product, a source) or an address written out is what the article says."""
+    first, second, third = _PARAGRAPHS.removeprefix("<p>").removesuffix("</p>").split("</p><p>")
+    body = (
+        f'<p>{first}</p><p><a href="/tin-tuc/tap-huan-ky-nang-so-456.html">Tập huấn kỹ năng số cho cán bộ cấp xã</a></p>'
+        f'<p>{second}</p><p><a href="https://dichvucong.gov.vn/p/home/dvc-trang-chu.html">Cổng Dịch vụ công quốc gia</a></p>'
+        f'<p><a href="http://huyen-mau.gov.vn/bao-cao">http://huyen-mau.gov.vn/bao-cao</a></p><p>{third}</p>'
+    )
+    text = _article(body).body or ""
+    assert "Tập huấn kỹ năng số" not in text
+    assert "Cổng Dịch vụ công quốc gia" in text
+    assert "http://huyen-mau.gov.vn/bao-cao" in text
+    assert "Hội nghị thống nhất các nhiệm vụ" in text  # the paragraph after the headline
+
+
+def test_a_quoted_post_in_a_social_box_is_read_a_pull_quote_is_not() -> None:
+    embed = (
+        '<div class="social-embed"><blockquote class="twitter-tweet"><p>Cổng dịch vụ công của huyện đã tiếp nhận hồ sơ'
+        " trực tuyến thứ 10.000 trong năm nay.</p>— UBND huyện (@ubndhuyen) 12/3/2024</blockquote></div>"
+    )
+    pull = "<aside><blockquote>Chuyển đổi số phải lấy người dân làm trung tâm.</blockquote></aside>"
+    text = _article(_PARAGRAPHS.replace("</p><p>Trong", f"</p>{embed}{pull}<p>Trong", 1)).body or ""
+    assert "hồ sơ trực tuyến thứ 10.000" in text
+    assert "lấy người dân làm trung tâm" not in text
+
+
+def test_a_repeated_caption_is_read_once() -> None:
+    caption = "Lãnh đạo huyện phát biểu tại hội nghị sơ kết công tác chuyển đổi số quý I (Ảnh: Minh Anh)"
+    figure = f'<figure><img src="/anh/hoi-nghi.jpg" alt=""><figcaption>{caption}</figcaption></figure>'
+    viewer = f'<div class="gallery-viewer"><div class="caption">{caption}</div></div>'
+    text = _article(figure + _PARAGRAPHS + viewer).body or ""
+    assert text.count(caption) == 1
+    # a paragraph said twice, outside figures, stays twice (a question asked of each guest, a recipe line)
+    twice = _PARAGRAPH + _PARAGRAPHS + _PARAGRAPH
+    assert (_article(twice).body or "").count("giải quyết trực tuyến.") == 2

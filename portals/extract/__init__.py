@@ -19,7 +19,7 @@ from ..text import clean, has_unprintable, printable
 from ..urls import canonicalize, host_of, site_of
 from .article import read_article
 from .bounds import MAX_ATTRIBUTES, MAX_LINKS, MAX_PAGE, MAX_TAGS, cut_markup, depth_cut
-from .dom import Document, parse, text_content
+from .dom import Document, parse, parse_tree, text_content
 from .encoding import cut, decode
 from .listing import looks_like_listing
 
@@ -154,7 +154,7 @@ def canonical_url(html: bytes | str, *, content_type: str | None = None) -> str 
     """The URL a saved page names as its own (``<link rel="canonical">``, else ``og:url``),
     absolute http(s), or None: for a page saved without the URL it was fetched from."""
     text, _encoding = decode(cut(html, MAX_PAGE)[0], content_type)
-    root = parse(cut_markup(text[:_CANONICAL_HEAD])[0]).root
+    root = parse_tree(cut_markup(text[:_CANONICAL_HEAD])[0])
     for el in root.iter("link", "meta"):
         if el.tag == "link" and "canonical" in (el.get("rel") or "").lower().split():
             value = el.get("href")

@@ -24,7 +24,7 @@ from ..folding import alternation, fold, fold_many
 from ..profiles import PortalProfile
 from ..record import Attachment, Source
 from ..text import clean, clean_many, parse_count
-from ..urls import canonicalize
+from ..urls import canonicalize, site_of
 from .attribution import (
     byline_source,
     is_source_label,
@@ -131,6 +131,31 @@ def _is_navigation(block: Block) -> bool:
     return block.link_ratio > 0.5 and not any(_DOC_EXT.search(_path(h)) for h in block.hrefs)
 
 
+def _is_link_line(block: Block, url: str) -> bool:
+    """A line that is a link to another page of the site and nothing else (a related article's
+    headline); not a link to a document, nor to another site (a product, a source the article
+    names), nor an address written out ("http://…": a reference the article gives)."""
+    return (
+        block.link_ratio > 0.9
+        and bool(block.hrefs)  # (an <a name> around a heading leads nowhere)
+        and not _WRITTEN_URL.match(block.text)
+        and all(_same_site(h, url) and not _DOC_EXT.search(_path(h)) for h in block.hrefs)
+    )
+
+
+def _same_site(href: str, url: str) -> bool:
+    """The link leads to the site of ``url`` (or one of its subdomains, or the site's parent)."""
+    try:
+        host = site_of(urljoin(url, href.strip()))
+    except ValueError:  # no URL a parser reads
+        return False
+    here = site_of(url)
+    return host == here or host.endswith("." + here) or here.endswith("." + host)
+
+
+_WRITTEN_URL = re.compile(r"(?:https?://|www\.)\S+$", re.I)
+
+
 def _hinted(el: etree._Element | None, hints: re.Pattern[str], depth: int = 2) -> bool:
     """The element or a close ancestor has a class/id word from ``hints``."""
     return any(hints.search(attr_words(node)) for node in (ancestors_and_self(el, depth) if el is not None else ()))
@@ -233,7 +258,9 @@ def read_article(doc: Document, url: str, profile: PortalProfile | None = None) 
         and not is_counter_line(blocks[i])
         and (not parts or any(i in part for part in parts))
         and not insets.within(blocks[i].element)
+        and not _is_link_line(blocks[i], url)
     ]
+    body_idx = _without_repeats(blocks, body_idx)
     while body_idx and (_is_navigation(blocks[body_idx[0]]) or _is_breadcrumb(blocks[body_idx[0]])):
         body_idx.pop(0)
     while body_idx and (_is_navigation(blocks[body_idx[-1]]) or is_control(blocks[body_idx[-1]])):
@@ -290,27 +317,56 @@ class _Insets:
         self.known: dict[etree._Element, bool] = {}
 
     def within(self, el: etree._Element) -> bool:
-        """The element is, or is inside, an inset below one of the containers."""
+        """The element is, or is inside, an inset below one of the containers; a quotation in a
+        box named as an inset (a post embedded in a "social" or "widget" box) is what the article
+        cites, and is not (a pull quote in an <aside> is)."""
         path = []
         node: etree._Element | None = el
         found = False
+        quote = None  # how many elements of the path the first quotation closes
         while node is not None and node not in self.containers:
-            if node in self.known:
+            if quote is None and node in self.known:  # (what is known above a quotation does not tell)
                 found = self.known[node]
                 break
             path.append(node)
-            if node.tag in _INSET_TAGS or (
-                (node.get("class") or node.get("id"))
-                and (_INSET_HINT.search(attr_words(node)) or not _INSET_TOKENS.isdisjoint(attr_tokens(node)))
-            ):
+            if node.tag in _INSET_TAGS:
                 found = True
                 break
+            if (node.get("class") or node.get("id")) and (
+                _INSET_HINT.search(attr_words(node)) or not _INSET_TOKENS.isdisjoint(attr_tokens(node))
+            ):
+                if quote is not None:  # only the quotation's elements are known now: the box's are an inset's
+                    path = path[:quote]
+                else:
+                    found = True
+                break
+            if quote is None and node.tag == "blockquote":
+                quote = len(path)
             node = node.getparent()
         if node is None:  # not inside the container at all (a date line or title above it)
             found = False
         for seen in path:
             self.known[seen] = found
         return found
+
+
+def _without_repeats(blocks: list[Block], body_idx: list[int]) -> list[int]:
+    """The body's lines, a caption that repeats an earlier line left out (a gallery shows its
+    captions again in its viewer)."""
+    seen: set[str] = set()
+    kept = []
+    for i in body_idx:
+        text = blocks[i].text
+        if text in seen and _is_caption(blocks[i].element):
+            continue
+        seen.add(text)
+        kept.append(i)
+    return kept
+
+
+def _is_caption(el: etree._Element) -> bool:
+    """The element is, or is in, a figure or a caption (``<figcaption>``, class "caption")."""
+    return any(node.tag in ("figure", "figcaption") or "caption" in attr_words(node) for node in ancestors_and_self(el, 4))
 
 
 def _dated_link(page: _Page, i: int) -> bool:
@@ -806,8 +862,10 @@ def _attachments(
         hi = min(hi, blocks[end].start)
     out: list[Attachment] = []
     seen: set[str] = set()
-    for order, el in page.doc.anchors:
-        if not lo < order < hi or not any(a < order < b for a, b in inside):
+    anchors = page.doc.anchors  # in document order: those between lo and hi are a slice
+    first, stop = bisect_right(anchors, lo, key=_position), bisect_left(anchors, hi, key=_position)
+    for order, el in anchors[first:stop]:
+        if not any(a < order < b for a, b in inside):
             continue
         if el.tag == "img":
             if _is_chrome_image(el):
@@ -822,6 +880,10 @@ def _attachments(
             seen.add(url)
             out.append(Attachment(url, text))
     return out
+
+
+def _position(anchor: tuple[int, etree._Element]) -> int:
+    return anchor[0]
 
 
 def _is_chrome_image(img: etree._Element) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lxml import etree
 
@@ -101,11 +102,15 @@ def is_hidden(el: etree._Element) -> bool:
         return False
     if "hidden" in names or ("aria-hidden" in names and el.get("aria-hidden") == "true" and not len(el)):
         return True
-    style = el.get("style") if "style" in names else None
-    if style and _HIDDEN_STYLE.search(style):
+    if "style" in names and _HIDDEN_STYLE.search(el.get("style")):
         return True
-    classes = el.get("class") if "class" in names else None
-    return classes is not None and not HIDDEN_CLASSES.isdisjoint(classes.lower().split())
+    return "class" in names and _hidden_classes(el.get("class"))
+
+
+@lru_cache(maxsize=4096)
+def _hidden_classes(classes: str) -> bool:
+    """A class attribute naming a hidden class (a page repeats its class attributes: asked once)."""
+    return not HIDDEN_CLASSES.isdisjoint(classes.lower().split())
 
 
 # Plain lxml elements: lxml.html's element classes cost a Python call for every node touched.
@@ -176,12 +181,8 @@ class Document:
     legacy: str | None = None
 
 
-def parse(text: str, remove: Iterable[Callable[[etree._Element], list[etree._Element]]] = ()) -> Document:
-    """Parse HTML text (already decoded) into a Document. Never raises on malformed markup.
-
-    ``remove``: compiled selectors (a profile's) whose elements are dropped before reading.
-    Text in a legacy Vietnamese font encoding (TCVN3, VNI) is converted to Unicode first.
-    """
+def parse_tree(text: str) -> etree._Element:
+    """The page's tree as parsed, nothing left out. Never raises on malformed markup."""
     text = _XML_DECL.sub("", text, count=1).replace("\x00", "")
     try:
         root = etree.fromstring(text or "<html></html>", _PARSER)
@@ -189,6 +190,16 @@ def parse(text: str, remove: Iterable[Callable[[etree._Element], list[etree._Ele
         root = None
     if root is None:  # nothing an HTML parser reads as a document
         root = etree.fromstring("<html><body></body></html>", _PARSER)
+    return root
+
+
+def parse(text: str, remove: Iterable[Callable[[etree._Element], list[etree._Element]]] = ()) -> Document:
+    """Parse HTML text (already decoded) into a Document. Never raises on malformed markup.
+
+    ``remove``: compiled selectors (a profile's) whose elements are dropped before reading.
+    Text in a legacy Vietnamese font encoding (TCVN3, VNI) is converted to Unicode first.
+    """
+    root = parse_tree(text)
     for selector in remove:
         for el in selector(root):
             _drop_tree(el)
