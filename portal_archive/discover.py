@@ -71,6 +71,7 @@ def discover(
             "start_urls": proposal.start_url,
             "status": "active",
             "successor": "",
+            "status_since": "",
             "source": f"{proposal.found_in} of {site_id}, {date.today().isoformat()}; {reachable}",
             "confirmed": "family" if family else "",
         }

@@ -4,8 +4,12 @@ Archivists add a portal by adding a row. Columns: ``domain`` (the site id: host 
 ``www.``), ``name``, ``province`` (since 1 July 2025), ``province_before_2025``, ``level``
 (province / department / district / commune), ``family`` (a profile name, or empty when
 unknown), ``start_urls`` (space-separated), ``status`` (active / moved / retired / merged),
-``successor`` (the site that took over, if any), ``source`` (where the row comes from) and
-``confirmed`` (what of it was confirmed: domain, family).
+``successor`` (the site that took over, if any), ``status_since`` (the day the status took
+effect, ISO 8601: 2025-07-01 for the provinces merged by Nghị quyết 202/2025/QH15), ``source``
+(where the row comes from) and ``confirmed`` (what of it was confirmed: domain, family).
+
+What crawls observe of a site (moved to another host, dark) is the archive's
+(``archive.site_status``), not the registry's.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class Site:
     start_urls: tuple[str, ...]
     status: str
     successor: str | None
+    status_since: str | None
     source: str
     confirmed: str
 
@@ -68,6 +73,9 @@ def _site(row: dict[str, str], line: int) -> Site:
     if status not in STATUSES:
         raise RegistryError(f"registry line {line}: status {status!r} is not one of {', '.join(STATUSES)}")
     starts = tuple((row.get("start_urls") or "").split()) or (f"https://{domain}/",)
+    since = (row.get("status_since") or "").strip() or None
+    if since is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", since):
+        raise RegistryError(f"registry line {line}: status_since {since!r} is not a day (YYYY-MM-DD)")
     return Site(
         domain=domain,
         name=row.get("name", "").strip(),
@@ -78,6 +86,7 @@ def _site(row: dict[str, str], line: int) -> Site:
         start_urls=starts,
         status=status,
         successor=(row.get("successor") or "").strip() or None,
+        status_since=since,
         source=row.get("source", "").strip(),
         confirmed=row.get("confirmed", "").strip(),
     )
@@ -121,17 +130,29 @@ def in_province(site: Site, name: str) -> bool:
 
 
 def sites_in_provinces(names: Iterable[str]) -> set[str]:
-    """Domains of the registered portals in these provinces; UnknownProvince for a name that
-    matches none."""
+    """Domains of the registered portals in these provinces, and the portals that took over from
+    them (``successor``): a province merged in 2025 is found by its former name with the portal of
+    the province it joined, as by the new name. UnknownProvince for a name that matches none."""
+    registry = load_registry()
     domains: set[str] = set()
     for name in names:
-        found = {domain for domain, site in load_registry().items() if in_province(site, name)}
+        found = {domain for domain, site in registry.items() if in_province(site, name)}
         if not found:
             close = closest_provinces(name)
             hint = f"; closest: {', '.join(close)}" if close else ""
             raise UnknownProvince(f"no province {name!r} in the registry{hint} (`portal-archive sites` lists the portals)")
-        domains |= found
+        domains |= found | {s for domain in found for s in successors(domain)}
     return domains
+
+
+def successors(domain: str) -> list[str]:
+    """The sites that took over from ``domain``, nearest first (its successor, that one's, …)."""
+    registry, chain = load_registry(), []
+    current = registry.get(domain)
+    while current is not None and current.successor and current.successor not in chain and current.successor != domain:
+        chain.append(current.successor)
+        current = registry.get(current.successor)
+    return chain
 
 
 def province_names() -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from portal_archive.sample_portal import SamplePortalServer
 from portals.profiles import load_profiles
-from portals.registry import load_registry
+from portals.registry import load_registry, sites_in_provinces
 
 from .conftest import run_cli
 
@@ -50,3 +50,30 @@ def test_discover_proposes_the_portals_a_site_links_to(portal_proxy: SamplePorta
     districts = [r for r in rows.values() if r["level"] == "district"]
     assert districts and all("not reachable" in r["source"] for r in districts)
     assert "thuathienhue.gov.vn" not in rows
+
+
+def test_every_merged_province_names_the_portal_it_merged_into_and_when() -> None:
+    """Nghị quyết 202/2025/QH15: 63 provinces became 34 on 1 July 2025. Each of the 29 merged into
+    another has its portal's successor: the portal of the province it joined, from the registry's
+    own rows, with that day as data."""
+    sites = load_registry()
+    provinces = [s for s in sites.values() if s.level == "province"]
+    portal_of = {s.province: s.domain for s in provinces if s.status == "active" and s.province == s.province_before_2025}
+    portal_of["Huế"] = "hue.gov.vn"  # Thừa Thiên Huế became the city of Huế on 1 January 2025
+    merged = [s for s in provinces if s.province not in (s.province_before_2025, "Huế")]
+    assert len(merged) == 63 - 34
+    for site in merged:
+        assert site.status == "merged", site.domain
+        assert site.successor == portal_of[site.province], site.domain
+        assert site.status_since == "2025-07-01", site.domain
+    assert sites["thuathienhue.gov.vn"].status_since == "2025-01-01"
+    kept = [s for s in provinces if s.status == "active"]
+    assert all(s.successor is None and s.status_since is None for s in kept)
+
+
+def test_a_former_province_name_finds_the_portal_that_took_over() -> None:
+    assert sites_in_provinces(["Quảng Bình"]) == sites_in_provinces(["Quảng Trị"]) == {"quangbinh.gov.vn", "quangtri.gov.vn"}
+    binh_dinh = sites_in_provinces(["binh dinh"])
+    assert {"binhdinh.gov.vn", "gialai.gov.vn", "stp.binhdinh.gov.vn", "stp.gialai.gov.vn"} == binh_dinh
+    assert binh_dinh < sites_in_provinces(["Gia Lai"])  # the new province has more: its own departments
+    assert sites_in_provinces(["Thừa Thiên Huế"]) == sites_in_provinces(["Huế"])

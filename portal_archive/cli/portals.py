@@ -12,7 +12,17 @@ from urllib.parse import urlsplit
 import click
 
 from ..output import echo, emit, json_text
-from .common import EXIT_CODES, BadInput, Failure, check_proxy, family_name, format_option, province_domains, registered_site
+from .common import (
+    EXIT_CODES,
+    BadInput,
+    Failure,
+    check_proxy,
+    family_name,
+    format_option,
+    open_archive,
+    province_domains,
+    registered_site,
+)
 
 
 @click.command(epilog=EXIT_CODES)
@@ -73,30 +83,87 @@ def extract(file: str, url: str | None, family: str | None, content_type: str | 
             echo(f"warning: {name}: {what} ({code})", err=True)
 
 
+REGISTRY_STATUSES = ("active", "moved", "retired", "merged")
+OBSERVED_STATUSES = ("active", "moved", "dark", "back")
+
+
 @click.command(epilog=EXIT_CODES)
 @click.option("--province", help="Only this province (current or pre-2025 name, diacritics optional).")
 @click.option("--family", help="Only this platform family.")
-@click.option("--status", type=click.Choice(["active", "moved", "retired", "merged"]), help="Only this status.")
+@click.option(
+    "--status",
+    type=click.Choice(sorted(set(REGISTRY_STATUSES) | set(OBSERVED_STATUSES))),
+    help="Only this status: the registry's, or (with --db) the one crawls observed.",
+)
+@click.option("--db", "db_path", help="Beside each site, what crawls into this archive observed of it.")
 @format_option
-def sites(province: str | None, family: str | None, status: str | None, fmt: str) -> None:
+def sites(province: str | None, family: str | None, status: str | None, db_path: str | None, fmt: str) -> None:
     """List the registered portals (the registry data file).
 
     --province and --family are matched as every command matches them (case, diacritics and
-    "Tỉnh" / "TP." optional); one the registry does not know is an error naming the closest.
-    """
-    from portals.registry import load_registry
+    "Tỉnh" / "TP." optional); one the registry does not know is an error naming the closest. A
+    province's former name also finds the portals that took over (`successor`).
 
+    With --db ARCHIVE, each site's status as crawls observed it (`observed`: moved, with the site
+    it redirects to and since when; dark, after crawls in a row that fetched nothing; back;
+    active) and its last successful crawl; sites crawled by URL that the registry lacks are
+    listed too.
+    """
+    from portals.registry import COLUMNS, load_registry
+
+    if status in ("dark", "back") and not db_path:
+        raise BadInput(f"--status {status} is what crawls observe: give the archive with --db")
     in_provinces = province_domains([province]) if province else None
     family = family_name(family) if family else None
-    rows = [
-        site.as_row()
-        for site in load_registry().values()
-        if (in_provinces is None or site.domain in in_provinces)
-        and (not family or site.family == family)
-        and (not status or site.status == status)
+    registry = load_registry()
+    rows = {domain: site.as_row() for domain, site in registry.items()}
+    observed: dict[str, dict] = {}
+    if db_path:
+        from archive.site_status import statuses
+
+        archive = open_archive(db_path, readonly=True)
+        try:
+            observed = statuses(archive)
+        finally:
+            archive.close()
+        for site in sorted(observed.keys() - rows.keys()):  # crawled by URL, not registered
+            rows[site] = {**dict.fromkeys(COLUMNS), "domain": site}
+        for domain, row in rows.items():
+            seen = observed.get(domain, {})
+            row.update(
+                observed=seen.get("status"),
+                observed_since=seen.get("since"),
+                moved_to=seen.get("successor") if seen.get("status") == "moved" else None,
+                last_success=seen.get("last_success"),
+                evidence=seen.get("evidence"),
+            )
+    selected = [
+        row
+        for domain, row in rows.items()
+        if (in_provinces is None or domain in in_provinces)
+        and (not family or row.get("family") == family)
+        and (not status or status in (row.get("status"), row.get("observed")))
     ]
-    columns = ["domain", "name", "province", "province_before_2025", "level", "family", "status", "successor"]
-    emit(rows, fmt, columns, narrow=["domain", "name", "province", "family", "status"])
+    columns = ["domain", "name", "province", "province_before_2025", "level", "family", "status", "successor", "status_since"]
+    narrow = ["domain", "name", "province", "family", "status"]
+    if db_path:
+        columns += ["observed", "observed_since", "moved_to", "last_success"]
+        narrow = ["domain", "observed", "observed_since", "moved_to", "last_success"]
+        if fmt == "csv":
+            selected = [{**r, "evidence": json_text(r["evidence"]) if r["evidence"] else None} for r in selected]
+            columns.append("evidence")
+    if fmt == "table":  # headers for people; observed times as days (Vietnam's), whole in csv and json
+        columns.remove("status_since")  # the registry's day of a status: in csv and json
+        for row in selected:
+            for key in ("observed_since", "last_success"):
+                if row.get(key):
+                    row[key] = row[key][:10]
+        selected = [{_HEADERS.get(k, k): v for k, v in row.items()} for row in selected]
+        columns, narrow = [_HEADERS.get(c, c) for c in columns], [_HEADERS.get(c, c) for c in narrow]
+    emit(selected, fmt, columns, narrow=narrow)
+
+
+_HEADERS = {"observed_since": "since", "moved_to": "moved to", "last_success": "last success"}
 
 
 @click.command(epilog=EXIT_CODES)
