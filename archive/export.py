@@ -1,5 +1,7 @@
-"""Exports for researchers' own tools: articles, visitor statistics and crawl runs as CSV or
-JSON Lines, streamed row by row from the database cursor (constant memory on any archive).
+"""Exports for researchers' own tools: articles, their versions and attachments, visitor
+statistics and crawl runs as CSV or JSON Lines, streamed row by row from the database cursor
+(constant memory on any archive). Each export is one SELECT, so it reads one committed state of
+the archive however long it runs and whatever a crawl writes meanwhile.
 
 The column sets are stable (``tables.toml``, shown in docs/schema.md): columns are only ever added
 at the end. A column the archive lacks (an archive of an older schema, opened read-only) is exported
@@ -22,29 +24,48 @@ from .tables import export_kinds
 # Columns holding JSON text: JSON Lines carries them as values, CSV as the text.
 JSON_COLUMNS = frozenset({"error_kinds", "warc_files", "seeds", "settings"})
 DERIVED = frozenset({"province", "province_before_2025"})  # from the registry, by site
-KINDS = tuple(export_kinds())  # articles, visitor-stats, runs
+KINDS = tuple(export_kinds())  # articles, visitor-stats, runs, versions, attachments
+# Rows that belong to an article (alias ``a``): the filters and the query select the articles;
+# these columns come from the article or from the version's record rather than the row's table.
+OF_ARTICLE: dict[str, dict[str, str]] = {
+    "articles": {},
+    "versions": {
+        "url": "a.url",
+        "site": "a.site",
+        "title": "json_extract(t.record, '$.title')",
+        "date": "json_extract(t.record, '$.date')",
+    },
+    "attachments": {"article_url": "a.url", "site": "a.site"},
+}
 
 
 def rows(archive: Archive, kind: str, filters: Filters | None = None, query: str | None = None) -> Iterator[dict[str, Any]]:
-    """Rows of one kind, in a stable order (articles and runs by id; visitor statistics by site,
-    then time), narrowed by ``filters`` and, for articles, a search ``query``. The query runs
-    here: a bad filter or query raises before the first row is asked for."""
+    """Rows of one kind, in a stable order (articles and runs by id; versions and attachments by
+    article; visitor statistics by site, then time), narrowed by ``filters`` and, for articles
+    and what belongs to them, a search ``query``. The query runs here: a bad filter or query
+    raises before the first row is asked for."""
     spec = export_kinds()[kind]
-    table, alias, columns = spec.table, "t", spec.columns
-    order = ", ".join(f"{alias}.{c.strip()}" for c in spec.order.split(","))
+    table, columns = spec.table, spec.columns
+    order = ", ".join(f"t.{c.strip()}" for c in spec.order.split(","))
     filters = filters or Filters()
-    if kind != "articles" and (filters.families or query):
-        raise FilterError("--family and a search query apply to articles only")
-    where, params = filters.conditions(alias, spec.date_column)
+    if kind not in OF_ARTICLE and (filters.families or query):
+        raise FilterError("--family and a search query apply to articles (their versions and attachments) only")
+    # Articles are their own article; versions and attachments are joined to theirs; the
+    # filters of the other kinds apply to their own rows.
+    joined = kind in OF_ARTICLE and kind != "articles"
+    article = "a" if joined else "t"
+    source = f"{table} t" + (" JOIN articles a ON a.id = t.article_id" if joined else "")
+    where, params = filters.conditions(article, spec.date_column)
     if query:
         subquery, extra = matching(query)
-        where.append(f"+{alias}.id IN ({subquery})")
+        where.append(f"+{article}.id IN ({subquery})")
         params += extra
     present = {c.name for c in archive.db[table].columns}
-    select = ", ".join(f"{alias}.{c}" if c in present else f"NULL AS {c}" for c in columns if c not in DERIVED)
-    cursor = archive.db.execute(
-        f"SELECT {select} FROM {table} {alias} WHERE {' AND '.join(where) or '1'} ORDER BY {order}", params
+    taken = OF_ARTICLE.get(kind, {})
+    select = ", ".join(
+        f"{taken[c]} AS {c}" if c in taken else f"t.{c}" if c in present else f"NULL AS {c}" for c in columns if c not in DERIVED
     )
+    cursor = archive.db.execute(f"SELECT {select} FROM {source} WHERE {' AND '.join(where) or '1'} ORDER BY {order}", params)
     return _rows(cursor, columns)
 
 

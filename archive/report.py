@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -41,11 +43,32 @@ class SiteData:
     visitors: list[dict[str, Any]]  # observations, oldest first
 
 
+@contextmanager
+def snapshot(archive: Archive) -> Iterator[None]:
+    """One read transaction: the queries inside it see one committed state of the archive (in
+    WAL mode a reader keeps the state of its first read while crawls commit), so totals, months
+    and visitor statistics agree with each other. Inside another transaction, that one."""
+    conn = archive.db.conn
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("ROLLBACK")  # it read only
+
+
 def collect(archive: Archive, filters: Filters | None = None, *, versions: bool = True) -> list[SiteData]:
-    """Per site: counts, monthly publication volume and visitor statistics, as filtered.
-    ``versions=False`` leaves the version counts at 0: the rest comes from the indexes alone,
-    while counting versions reads every article row (a second per 100,000 articles)."""
-    filters = filters or Filters()
+    """Per site: counts, monthly publication volume and visitor statistics, as filtered, read in
+    one ``snapshot``. ``versions=False`` leaves the version counts at 0: the rest comes from the
+    indexes alone, while counting versions reads every article row (a second per 100,000
+    articles)."""
+    with snapshot(archive):
+        return _collect(archive, filters or Filters(), versions)
+
+
+def _collect(archive: Archive, filters: Filters, versions: bool) -> list[SiteData]:
     where, params = filters.conditions("a")
     cond = " AND ".join(where) or "1"
     places = site_places()
@@ -142,7 +165,8 @@ def _y_axis(values: list[float]) -> list[str]:
 
 
 def bar_chart(title: str, months: list[str], counts: dict[str, int]) -> str:
-    """Articles per month as bars over ``months`` (a shared range, so sites compare)."""
+    """Articles per month as bars over ``months`` (every month of the range, with or without
+    articles)."""
     total = sum(counts.get(m, 0) for m in months)
     parts = _svg_open(title, f"{total} articles published from {months[0] if months else '-'} to {months[-1] if months else '-'}")
     if not months:
@@ -233,7 +257,10 @@ def line_chart(title: str, observations: list[dict[str, Any]], key: str = "total
 
 
 def charts_html(data: list[SiteData]) -> str:
-    """The two kinds of chart for every site, as an HTML fragment (headings and inline SVG)."""
+    """The two kinds of chart for every site, as an HTML fragment (headings and inline SVG).
+    Each site's publication chart spans that site's own months (a site archived for a year is a
+    year of bars, not a spike on the axis of a site archived for fifteen), and says so in its
+    description; the chart of all sites spans them all."""
     months = month_range(data)
     overall: dict[str, int] = defaultdict(int)
     for d in data:
@@ -244,9 +271,8 @@ def charts_html(data: list[SiteData]) -> str:
         parts.append(f"<figure>{bar_chart('All sites: articles per month', months, overall)}</figure>")
     for d in data:
         if d.articles:
-            parts.append(
-                f'<figure id="pub-{escape(d.site)}">{bar_chart(f"{d.site}: articles per month", months, d.months)}</figure>'
-            )
+            chart = bar_chart(f"{d.site}: articles per month", month_range([d]), d.months)
+            parts.append(f'<figure id="pub-{escape(d.site)}">{chart}</figure>')
     parts.append("<h2>Visitor statistics over time</h2>")
     parts.append("<p>The total visits counter each portal shows, as read at every crawl (hover a point for its value).</p>")
     for d in data:

@@ -5,7 +5,9 @@ Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -20,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from portals.folding import fold
 
 from .conftest import EDITED_URL, run_cli
 
@@ -189,7 +193,7 @@ def test_canned_queries(server: Server) -> None:
 
 def test_read_only_and_no_sql(server: Server, research_archive: Path) -> None:
     databases = server.json("/-/databases.json")
-    assert [(d["name"], d["is_mutable"]) for d in databases] == [("archive", False)]  # immutable
+    assert [(d["name"], d["is_mutable"]) for d in databases] == [("archive", True)]  # read live (mode=ro)
     assert server.get("/archive", sql="select count(*) from articles")[0] == 403
     assert server.get("/archive/articles", _where="1 = 1")[0] == 403
     request = urllib.request.Request(f"{server.url}/archive/articles", data=b"title=x", method="POST")
@@ -272,3 +276,84 @@ def test_charts_and_report_render_in_chromium(server: Server, browser: Any, rese
     points = browser.find_elements(By.CSS_SELECTOR, "#visits-sdl\\.thuathienhue\\.gov\\.vn circle")
     assert len(points) == 2
     browser.save_screenshot(str(ARTIFACTS / "report.png"))
+
+
+# -- the search page: relevance or newest first, with snippets -----------------------------------
+_HIT = re.compile(r'<a class="hit-title" href="/archive/articles/(\d+)">(.*?)</a>.*?<p class="hit-snippet">(.*?)</p>', re.S)
+
+
+@pytest.mark.parametrize(("order", "sort"), [("relevance", "relevance"), ("newest", "date")])
+def test_search_page_orders_and_snippets_as_the_cli(server: Server, research_archive: Path, order: str, sort: str) -> None:
+    query = "du lich"
+    cli = run_cli("search", query, "--db", str(research_archive), "--format", "json", "--sort", sort, "--limit", "20")
+    expected = json.loads(cli.out)
+    status, page = server.get("/-/search", q=query, order=order)
+    assert status == 200 and len(expected) == 20
+    hits = _HIT.findall(page)
+    assert [int(h[0]) for h in hits] == [h["id"] for h in expected]
+    for (_, _, snippet), hit in zip(hits, expected, strict=True):  # the CLI's snippet, escaped, marks kept
+        assert html.unescape(snippet) == hit["snippet"]
+        assert all(fold(m) in ("du lich", "du", "lich") for m in re.findall(r"<mark>(.*?)</mark>", snippet))
+    if order == "newest":
+        dates = [h["date"][:10] for h in expected]
+        assert dates == sorted(dates, reverse=True)
+    total = int(re.search(r'class="portal-search-count">([\d,]+) article', page).group(1).replace(",", ""))
+    # Page by page, with the cursor of each page's last hit: every match once, in the CLI's order.
+    everything = run_cli("search", query, "--db", str(research_archive), "--format", "json", "--sort", sort, "--limit", "1000")
+    seen, link = [int(h[0]) for h in hits], re.search(r'class="portal-search-next" href="([^"]+)"', page)
+    while link:
+        page = server.get(html.unescape(link.group(1)))[1]
+        seen += [int(h[0]) for h in _HIT.findall(page)]
+        link = re.search(r'class="portal-search-next" href="([^"]+)"', page)
+    assert seen == [h["id"] for h in json.loads(everything.out)] and len(seen) == total > 20
+
+
+def test_search_page_filters_and_bad_input(server: Server) -> None:
+    status, page = server.get("/-/search", q="du lich", province="Thừa Thiên Huế", since="2020-08-01", until="2020-08-31")
+    assert status == 200
+    metas = re.findall(r'<div class="hit-meta">(\d{4}-\d\d-\d\d) · ([^ ]+) ·', page)
+    assert metas and all("2020-08-01" <= d <= "2020-08-31" for d, _ in metas)
+    assert {s for _, s in metas} <= {"sdl.thuathienhue.gov.vn", "thuathienhue.gov.vn"}
+    status, page = server.get("/-/search", q="du lich", publisher="bao ha tinh")
+    sites = {s for _, s in re.findall(r'<div class="hit-meta">(\S+) · ([^ ]+) ·', page)}
+    assert status == 200 and sites and sites <= {"sovhttdl.hatinh.gov.vn", "nongthonmoi.hatinh.gov.vn"}
+    status, page = server.get("/-/search", q="thong tin", changed="1")
+    assert status == 200 and re.findall(r'<span class="hit-url">([^<]+)</span>', html.unescape(page)) == [EDITED_URL]
+    bad = [
+        ({"q": '"da nang'}, "unbalanced quotes"),
+        ({"q": "hue", "province": "Atlantis"}, "Atlantis"),
+        ({"q": "hue", "after": "x"}, "cursor"),
+    ]
+    for args, message in bad:
+        status, page = server.get("/-/search", **args)
+        assert status == 400 and message in html.unescape(page)
+    status, page = server.get("/-/search")
+    assert status == 200 and 'name="q" value=""' in page and "hit-title" not in page
+
+
+def test_source_publisher_and_author_facets(server: Server, research_archive: Path) -> None:
+    facets = server.json("/archive/articles.json", _size="1")["facet_results"]
+    assert {"source_text", "source_publisher", "source_author"} <= set(facets)
+    publishers = {r["value"]: r["count"] for r in facets["source_publisher"]["results"]}
+    assert publishers["www.thuathienhue.gov.vn"] >= 16 and publishers["Báo Hà Tĩnh"] >= 6
+    narrowed = server.json("/archive/articles.json", source_publisher="Báo Hà Tĩnh", _search="nong thon", _shape="objects")
+    assert narrowed["rows"] and all(r["source_publisher"] == "Báo Hà Tĩnh" for r in narrowed["rows"])
+
+
+def test_search_page_in_chromium(server: Server, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    browser.get(f"{server.url}/-/search")
+    box = browser.find_element(By.NAME, "q")
+    box.send_keys("Đà Nẵng")
+    Select(browser.find_element(By.NAME, "order")).select_by_visible_text("newest")
+    box.submit()
+    WebDriverWait(browser, 30).until(expected_conditions.url_contains("order=newest"))
+    hits = browser.find_elements(By.CSS_SELECTOR, "ol.portal-search-hits li")
+    assert hits and any(DANANG_TITLE in h.text for h in hits)
+    marks = {fold(m.text) for m in browser.find_elements(By.CSS_SELECTOR, ".hit-snippet mark, .hit-title mark")}
+    assert "da nang" in marks and marks <= {"da nang", "da", "nang"}
+    assert Select(browser.find_element(By.NAME, "order")).first_selected_option.text == "newest"
+    _screenshot_down_to(browser, hits[min(4, len(hits) - 1)], ARTIFACTS / "datasette-search-page.png")

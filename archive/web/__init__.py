@@ -17,16 +17,23 @@ serve``; see ``app.py``). Laid out as Datasette's own plugins are: these hooks, 
   read from its WARC record by offset, served as an inert download (``Content-Disposition:
   attachment``, ``Content-Security-Policy: sandbox``, ``nosniff``), never rendered on the
   archive's origin;
+* serves ``/-/search``: the CLI's search (``archive.search.search``) in the browser, by relevance
+  or newest first, each hit with its highlighted snippet;
+* reads one committed state of the archive per request (``snapshots.py``);
+* sends a Content-Security-Policy with every response (``CSP``): scripts only from this server,
+  never inline (Datasette's two inline scripts are replaced by files in ``static/``, one
+  constant line allowed by its hash), so text that reached a page unescaped still runs nothing;
 * refuses every request that is not a read.
 """
 
 from __future__ import annotations
 
-import asyncio
+import base64
+import hashlib
 import re
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.app import Datasette
@@ -39,25 +46,76 @@ from portals.registry import UnknownProvince, sites_in_provinces
 
 from ..history import ArticleNotFound, CaptureMissing, raw_capture
 from ..report import charts_html, collect
-from ..search import FilterError, Filters, QueryError, parse_query
+from ..search import FilterError, Filters, QueryError, count, parse_query, search, snippet
 from ..store import Archive
 from .facets import ProvinceFacet, YearFacet
+from .snapshots import read_archive, request_snapshot
 
 PLUGIN = "portal-archive"
 STATIC = __name__  # Datasette serves this package's static/ under its module name
 
 
+def _script_hash(script: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+
+
+# What the pages may load and run. Scripts: this server's files, and the one inline line of
+# Datasette's table page (a constant, allowed by its hash); no inline script, no eval, no plugin
+# object, no <base>, no framing, forms posting only here. Styles: Datasette's templates write
+# per-page styles inline (a database's colour, a table's column labels on phones), which CSS
+# cannot turn into a script in a current browser; images also as data: URLs (its icons).
+CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self' " + " ".join(_script_hash(f"DATASETTE_ALLOW_FACET = {v};") for v in ("true", "false")),
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+}
+
+
+def _with_security_headers(send: Any) -> Any:
+    """``send`` that adds ``SECURITY_HEADERS`` to a response lacking them (a capture keeps its
+    stricter policy: ``INERT_HEADERS``)."""
+
+    async def secured(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            present = {name.lower() for name, _ in headers}
+            headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k.encode() not in present]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return secured
+
+
 @hookimpl
 def asgi_wrapper(datasette: Datasette) -> Callable[[Any], Any]:
     def wrap(app: Any) -> Any:
-        async def read_only(scope: dict[str, Any], receive: Any, send: Any) -> None:
-            if scope.get("type") == "http" and scope.get("method") not in ("GET", "HEAD", "OPTIONS"):
+        async def guarded(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope.get("type") != "http":
+                await app(scope, receive, send)
+                return
+            send = _with_security_headers(send)
+            if scope.get("method") not in ("GET", "HEAD", "OPTIONS"):
                 # Read-only: no form, API or plugin can write through this server.
                 await Response.text("This archive is served read-only.", status=405).asgi_send(send)
                 return
-            await app(scope, receive, send)
+            async with request_snapshot():
+                await app(scope, receive, send)
 
-        return read_only
+        return guarded
 
     return wrap
 
@@ -118,19 +176,16 @@ def register_facet_classes() -> list[type]:
 
 async def charts_view(datasette: Datasette, request: Any) -> Response:
     database = (datasette.plugin_config(PLUGIN) or {}).get("database")
-    path = Path(datasette.get_database(database).path)
     site, province = request.args.get("site"), request.args.get("province")
     try:
         filters = Filters.of(site=site, province=province)
         filters.conditions()
-    except FilterError as exc:
+    except (FilterError, ValueError) as exc:  # ValueError: a site that is no domain
         return Response.html(f"<p>{escape(str(exc))}</p>", status=400)  # the message quotes the request
 
-    def build() -> str:
-        with Archive(path, readonly=True) as archive:
-            return charts_html(collect(archive, filters, versions=False))
-
-    charts = await asyncio.to_thread(build)
+    charts = await read_archive(
+        datasette.get_database(database), lambda archive: charts_html(collect(archive, filters, versions=False))
+    )
     scope = f" of {site}" if site else (f" in {province}" if province else "")
     html = await datasette.render_template(
         "portal-archive-charts.html",
@@ -138,6 +193,78 @@ async def charts_view(datasette: Datasette, request: Any) -> Response:
         request=request,
     )
     return Response.html(html)
+
+
+# The highlights of a snippet, as characters no stored text holds (private use): the text is
+# escaped first, then they become <mark>.
+_MARK = ("\ue000", "\ue001")
+ORDERS = {"relevance": "relevance", "newest": "date"}
+PAGE = 20
+
+
+def _marked(text: str) -> Markup:
+    return Markup(str(escape(text)).replace(_MARK[0], "<mark>").replace(_MARK[1], "</mark>"))
+
+
+SEARCH_ARGS = ("q", "order", "site", "province", "since", "until", "source", "publisher", "author", "changed", "after")
+FILTER_ARGS = ("site", "province", "since", "until", "source", "publisher", "author")
+
+
+async def search_view(datasette: Datasette, request: Any) -> Response:
+    """``/-/search?q=…``: what ``portal-archive search`` finds, best matches first (``order=
+    relevance``) or newest first (``order=newest``), 20 at a time (``after``: the cursor of the
+    last hit shown), each with its snippet, narrowed by site, province, dates, credit line,
+    publisher, author and ``changed`` after publication, as the command's options narrow it."""
+    database = (datasette.plugin_config(PLUGIN) or {}).get("database")
+    args = {k: (request.args.get(k) or "").strip() for k in SEARCH_ARGS}
+    order = args["order"] if args["order"] in ORDERS else "relevance"
+    error, hits, total, terms = "", [], 0, []
+    try:
+        filters = Filters.of(**{k: args[k] or None for k in FILTER_ARGS}, changed=bool(args["changed"]))
+        filters.conditions()
+        terms = parse_query(args["q"]).terms if args["q"] else []
+    except (QueryError, FilterError, ValueError) as exc:  # the message quotes the request: escaped
+        error = str(exc)
+
+    def run(archive: Archive) -> tuple[list[Any], int]:
+        found = search(archive, args["q"], filters, limit=PAGE, order=ORDERS[order], mark=_MARK, after=args["after"] or None)
+        return found, count(archive, args["q"], filters)  # hits and count: the request's one state
+
+    if terms and not error:
+        try:
+            hits, total = await read_archive(datasette.get_database(database), run)
+        except (QueryError, FilterError, ValueError) as exc:  # a cursor no search printed
+            error = str(exc)
+    results = [
+        {
+            "url": hit.url,
+            "site": hit.site,
+            "date": (hit.date or "")[:10],
+            "title": _marked(snippet(hit.title or "", terms, width=3 * len(hit.title or ""), mark=_MARK)),
+            "snippet": _marked(hit.snippet),
+            "apart": hit.apart,
+            "href": datasette.urls.row(database, "articles", str(hit.id)),
+        }
+        for hit in hits
+    ]
+    kept = {k: v for k, v in args.items() if v and k != "after"}
+    table = {"_search": args["q"], **({"_province": args["province"]} if args["province"] else {})}
+    html = await datasette.render_template(
+        "portal-archive-search.html",
+        {
+            "args": args,
+            "order": order,
+            "error": error,
+            "results": results,
+            "total": total,
+            "first": urlencode({**kept, "order": order}) if args["after"] else "",
+            "next": urlencode({**kept, "order": order, "after": hits[-1].cursor}) if len(hits) == PAGE else "",
+            "table": f"{datasette.urls.table(database, 'articles')}?{urlencode(table)}",
+            "metadata": datasette.metadata(),
+        },
+        request=request,
+    )
+    return Response.html(html, status=400 if error else 200)
 
 
 # A capture is served as a download that nothing renders on this origin: an archived page's
@@ -153,22 +280,20 @@ async def capture_view(datasette: Datasette, request: Any) -> Response:
     """``/-/capture/VERSION_ID``: the captured page of one article version, read from its WARC
     record by offset, as an attachment (``?http=1``: the HTTP response as recorded)."""
     database = (datasette.plugin_config(PLUGIN) or {}).get("database")
-    path = Path(datasette.get_database(database).path)
     version_id = int(request.url_vars["id"])
     http = request.args.get("http") == "1"
 
-    def load() -> tuple[str, bytes] | str:
-        with Archive(path, readonly=True) as archive:
-            row = archive.db.execute("SELECT article_id, version FROM article_versions WHERE id = ?", [version_id]).fetchone()
-            if row is None:
-                return f"no article version {version_id}"
-            try:
-                _, data = raw_capture(archive, str(row[0]), row[1], http=http)
-            except (ArticleNotFound, CaptureMissing) as exc:
-                return str(exc)
-            return f"article-{row[0]}-v{row[1]}.{'http' if http else 'html'}", data
+    def load(archive: Archive) -> tuple[str, bytes] | str:
+        row = archive.db.execute("SELECT article_id, version FROM article_versions WHERE id = ?", [version_id]).fetchone()
+        if row is None:
+            return f"no article version {version_id}"
+        try:
+            _, data = raw_capture(archive, str(row[0]), row[1], http=http)
+        except (ArticleNotFound, CaptureMissing) as exc:
+            return str(exc)
+        return f"article-{row[0]}-v{row[1]}.{'http' if http else 'html'}", data
 
-    found = await asyncio.to_thread(load)
+    found = await read_archive(datasette.get_database(database), load)
     if isinstance(found, str):
         return Response.text(found, status=404, headers=INERT_HEADERS)
     name, data = found
@@ -178,7 +303,7 @@ async def capture_view(datasette: Datasette, request: Any) -> Response:
 
 @hookimpl
 def register_routes() -> list[tuple[str, Callable[..., Awaitable[Response]]]]:
-    return [(r"^/-/charts$", charts_view), (r"^/-/capture/(?P<id>\d+)$", capture_view)]
+    return [(r"^/-/charts$", charts_view), (r"^/-/search$", search_view), (r"^/-/capture/(?P<id>\d+)$", capture_view)]
 
 
 @hookimpl
@@ -204,4 +329,7 @@ def extra_css_urls(datasette: Datasette) -> list[str]:
 
 @hookimpl
 def menu_links(datasette: Datasette) -> list[dict[str, str]]:
-    return [{"href": datasette.urls.path("/-/charts"), "label": "Charts"}]
+    return [
+        {"href": datasette.urls.path("/-/search"), "label": "Search"},
+        {"href": datasette.urls.path("/-/charts"), "label": "Charts"},
+    ]

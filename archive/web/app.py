@@ -1,15 +1,22 @@
 """``portal-archive serve``: the archive in Datasette, read-only, for researchers' browsers.
 
 ``make_datasette`` builds a Datasette over the archive file with this package's plugin
-(``archive.web``: hooks in ``__init__.py``, facets in ``facets.py``, ``templates/`` and ``static/``
-as files) registered programmatically, so there is nothing to install; ``metadata`` describes the
-tables and columns from ``archive/tables.toml``, the description ``export`` and docs/schema.md use.
+(``archive.web``: hooks in ``__init__.py``, facets in ``facets.py``, one snapshot per request in
+``snapshots.py``, ``templates/`` and ``static/`` as files) registered programmatically, so there
+is nothing to install; ``metadata`` describes the tables and columns from ``archive/tables.toml``,
+the description ``export`` and docs/schema.md use.
+
+The file is read live (SQLite ``mode=ro``), each request in one read transaction, so a crawl may
+write the archive while it is served: pages show the archive as of a commit, never half of one.
+Only a file that cannot be read live (a WAL archive in a folder this user cannot write, with no
+``-shm`` beside it) is opened ``immutable``: then nothing on this machine writes it either.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,8 +24,10 @@ from urllib.parse import quote
 
 from datasette.app import Datasette
 
+from ..copies import MOST_REPUBLISHED_SQL
 from ..tables import plain, tables
 from . import PLUGIN
+from .snapshots import SnapshotDatabase
 
 CANNED_QUERIES: dict[str, dict[str, Any]] = {
     "articles_per_site_per_month": {
@@ -46,6 +55,11 @@ CANNED_QUERIES: dict[str, dict[str, Any]] = {
             "from articles a where a.versions > 1 order by a.last_changed desc"
         ),
     },
+    "most_republished_stories": {
+        "title": "Most republished stories",
+        "description": "Stories copied across portals (archive.copies), each once as its earliest article, most copies first.",
+        "sql": MOST_REPUBLISHED_SQL.strip() + "\nlimit 100",
+    },
 }
 
 
@@ -57,7 +71,7 @@ def metadata(database: str) -> dict[str, Any]:
     described["articles"].update(
         sort_desc="date",
         label_column="title",
-        facets=["site", {"province": "site"}, {"year": "date"}],
+        facets=["site", {"province": "site"}, {"year": "date"}, "source_text", "source_publisher", "source_author"],
     )
     described["visitor_stats"].update(sort_desc="observed_at", facets=["site", {"province": "site"}, {"year": "observed_at"}])
     described["crawl_runs"].update(sort_desc="id", facets=["site", "status"])
@@ -66,7 +80,8 @@ def metadata(database: str) -> dict[str, Any]:
         "title": "Portal archive",
         "description_html": (
             "Articles and visitor statistics archived from Vietnam's provincial government portals. "
-            f'Search <a href="/{quote(database)}/articles">articles</a> with or without diacritics; '
+            '<a href="/-/search">Search</a> articles with or without diacritics, by relevance or newest first; '
+            f'browse and facet the <a href="/{quote(database)}/articles">articles</a>; '
             'see the <a href="/-/charts">charts</a> of publication volume and visitor statistics.'
         ),
         "databases": {database: {"tables": described, "queries": CANNED_QUERIES}},
@@ -74,17 +89,16 @@ def metadata(database: str) -> dict[str, Any]:
     }
 
 
-def make_datasette(path: Path, *, allow_sql: bool = False, immutable: bool = True) -> Datasette:
-    """A Datasette over the archive file with this module as its plugin. ``immutable`` opens
-    the file as never changing (fast, no locks); otherwise read-only connections (mode=ro)."""
+def make_datasette(path: Path, *, allow_sql: bool = False, immutable: bool = False) -> Datasette:
+    """A Datasette over the archive file with this module as its plugin: read live (mode=ro),
+    one snapshot per request; ``immutable`` opens the file as never changing (only for a file
+    nothing can write: see ``readable_live``)."""
     from datasette.plugins import pm
 
     plugin = sys.modules[__package__ or "archive.web"]
     if not pm.is_registered(plugin):
         pm.register(plugin, name=PLUGIN)
-    return Datasette(
-        files=[] if immutable else [str(path)],
-        immutables=[str(path)] if immutable else [],
+    ds = Datasette(
         metadata=metadata(path.stem),
         settings={
             "default_allow_sql": allow_sql,
@@ -93,13 +107,24 @@ def make_datasette(path: Path, *, allow_sql: bool = False, immutable: bool = Tru
             "facet_time_limit_ms": 1000,
         },
     )
+    ds.remove_database("_memory")  # made when no file is given: the archive alone is served
+    ds.add_database(SnapshotDatabase(ds, path=str(path), is_mutable=not immutable), name=path.stem)
+    return ds
 
 
-def being_written(path: Path) -> bool:
-    """Whether a writer (a crawl) has the archive open: its write-ahead log holds data. Such a
-    file must be read live, not opened as immutable."""
-    wal = path.with_name(path.name + "-wal")
-    return wal.exists() and wal.stat().st_size > 0
+def readable_live(path: Path) -> bool:
+    """Whether the archive can be read with a read-only connection that sees what writers commit
+    (SQLite ``mode=ro``): not when it is in WAL mode in a folder this user cannot write and has
+    no ``-shm`` file beside it (SQLite cannot make one)."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return True
 
 
 def check_port(host: str, port: int) -> None:
