@@ -19,8 +19,8 @@ from portals.profiles import get_profile
 ROOT = Path(__file__).resolve().parent.parent
 LAST_LINE = re.compile(
     r"bench extract_ms=(?P<extract_ms>[\d.]+) trafilatura_ms=[\d.]+ extract_speedup=[\d.]+ crawl_pages_s=[\d.]+ "
-    r"bare_pages_s=[\d.]+ crawl_efficiency=[\d.]+ peak_rss_mb=[\d.]+ ingest_rows_s=\d+ search_p95_ms=[\d.]+ "
-    r"recrawl_request_share=[\d.]+"
+    r"bare_pages_s=[\d.]+ crawl_efficiency=[\d.]+ peak_rss_mb=[\d.]+ ingest_rows_s=\d+ ingest_fts5_ratio=[\d.]+ "
+    r"merge_rows_s=\d+ search_p95_ms=[\d.]+ search_rel_p95_ms=[\d.]+ recrawl_request_share=[\d.]+"
 )
 
 
