@@ -16,6 +16,7 @@ from typing import Any
 from portals.registry import site_places
 from portals.urls import canonicalize
 
+from .copies import copies_of, original_of
 from .store import Archive
 from .warc import candidate_dirs, locate, read_http, read_record
 
@@ -57,6 +58,8 @@ class ArticleHistory:
     place: dict[str, str] | None  # the site's registry name and provinces, if registered
     versions: list[Version]
     attachments: list[dict[str, Any]]
+    copies: list[dict[str, Any]] = field(default_factory=list)  # on other sites (``archive.copies``)
+    original: dict[str, Any] | None = None  # the copy on the site its credit line names
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +67,8 @@ class ArticleHistory:
             "site": self.place,
             "versions": [v.to_dict() for v in self.versions],
             "attachments": self.attachments,
+            "copies": self.copies,
+            "original": self.original,
         }
 
 
@@ -110,14 +115,21 @@ def history(archive: Archive, key: str) -> ArticleHistory:
         changed = [f for f in CONTENT_FIELDS if previous is not None and previous.get(f) != record.get(f)]
         versions.append(Version(**row, record=record, changed=changed))
         previous = record
+    # text_status, pages: NULL in an archive of an older schema, opened read-only
+    columns = {c.name for c in archive.db["attachments"].columns}
+    read = "text_status, pages" if "text_status" in columns else "NULL AS text_status, NULL AS pages"
     attachments = list(
         archive.db.query(
             "SELECT url, text, status, media_type, size, sha1, fetched_at, crawl_run_id, warc_file, warc_offset, "
-            f"warc_record_id, {folder} FROM attachments WHERE article_id = ? ORDER BY id",
+            f"warc_record_id, {folder}, {read} "
+            "FROM attachments WHERE article_id = ? ORDER BY id",
             [article_id],
         )
     )
-    return ArticleHistory(article, site_places().get(article["site"]), versions, attachments)
+    copies = copies_of(archive.db, article_id)
+    return ArticleHistory(
+        article, site_places().get(article["site"]), versions, attachments, copies, original_of(archive.db, article_id)
+    )
 
 
 def raw_capture(
@@ -217,8 +229,11 @@ def render_text(hist: ArticleHistory, *, body: bool = True, diff: bool = False) 
             kind = f", {t['media_type']}" if t["media_type"] else ""
             out.append(f"  - {t['text'] or '(no text)'}: {t['url']}")
             out.append(f"    {t['status']}{kind}{size}" + (f", sha1 {t['sha1']}" if t["sha1"] else ""))
+            if t.get("text_status"):
+                out.append(f"    text: {t['text_status']}" + (f", {t['pages']} page(s)" if t["pages"] else ""))
             if t["warc_file"]:
                 out.append("    " + _warc(t["warc_file"], t["warc_offset"], t["warc_record_id"], None, t.get("warc_dir")))
+    out += _copies_text(hist)
     if diff:
         diffs = unified_diffs(hist)
         out += ["", "Changes between versions" if diffs else "Only one version: nothing to compare."]
@@ -231,3 +246,17 @@ def _warc(file: str | None, offset: int | None, record_id: str | None, digest: s
         return "WARC: no raw capture recorded"
     text = f"WARC {file} @ offset {offset}, record {record_id}"
     return text + (f", payload {digest}" if digest else "") + (f", in {folder}/" if folder else "")
+
+
+def _copies_text(hist: ArticleHistory) -> list[str]:
+    """The article's original (where its credit line names a site) and its copies on other sites."""
+    out = []
+    if hist.original:
+        o = hist.original
+        out += ["", f"Original (on {o['named_site']}, which the source names)"]
+        out.append(f"  #{o['id']}  {o['date'] or 'no date'}  {o['site']}  {o['kind']} {o['similarity']:.2f}  {o['url']}")
+    if hist.copies:
+        out += ["", f"Copies on other sites ({len(hist.copies)})"]
+        for c in hist.copies:
+            out.append(f"  #{c['id']}  {c['date'] or 'no date'}  {c['site']}  {c['kind']} {c['similarity']:.2f}  {c['url']}")
+    return out

@@ -15,7 +15,9 @@ import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from portals.documents import DocumentText
 from portals.items import AttachmentRow, Capture, Provenance, VisitorObservation
 from portals.record import VISITOR_KEYS, Record
 
@@ -97,6 +99,16 @@ def _captures(shard: Archive, run_id: int, warc_dir: Path) -> list[tuple[str, st
     ]
 
 
+def _document(shard: Archive, row: dict[str, Any]) -> DocumentText | None:
+    """The text the shard read from an attachment, if it read it."""
+    if not row.get("text_status"):
+        return None
+    pages = [""] * (row["pages"] or 0)
+    for number, text in shard.db.execute("SELECT page, text FROM attachment_pages WHERE attachment_id = ?", [row["id"]]):
+        pages[number - 1] = text
+    return DocumentText(row["text_status"], tuple(pages))
+
+
 def _batch(shard: Archive, run_id: int, warc_dir: Path) -> Batch:
     """What the shard's run stored; its WARC files are now in ``warc_dir``."""
     batch = Batch()
@@ -140,6 +152,7 @@ def _batch(shard: Archive, run_id: int, warc_dir: Path) -> Batch:
                 row["warc_offset"],
                 row["warc_record_id"],
                 str(warc_dir) if row["warc_file"] else None,
+                _document(shard, row),
             )
         )
     for row in shard.db.query("SELECT * FROM visitor_stats WHERE crawl_run_id = ?", [run_id]):

@@ -112,7 +112,8 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             UNIQUE (crawl_run_id, site)
         );
         CREATE INDEX visitor_stats_site ON visitor_stats(site, observed_at);
-        -- Folded copies (lower-case, no diacritics, đ→d) of title, summary and body; rowid = articles.id.
+        -- Title, summary and body as given to the tokenizer (portals.folding.indexed: đ as d), which
+        -- lower-cases them and drops the other diacritics as it indexes them; rowid = articles.id.
         CREATE VIRTUAL TABLE articles_fts USING fts5(
             title, summary, body, tokenize = 'unicode61 remove_diacritics 2'
         );
@@ -275,6 +276,118 @@ def m007_captures(db: sqlite_utils.Database) -> None:
                v.warc_file, v.warc_offset, v.crawl_run_id
         FROM articles a JOIN article_versions v ON v.article_id = a.id AND v.version = a.versions
         WHERE v.warc_file IS NOT NULL AND v.warc_offset IS NOT NULL AND v.warc_record_id IS NOT NULL
+        """,
+    )
+
+
+@migration
+def m010_fetch_url(db: sqlite_utils.Database) -> None:
+    """Pages are asked for as their links name them; the frontier keeps that form of a pending
+    URL (when it is not the canonical URL) so a resumed crawl asks for the same."""
+    db.execute("ALTER TABLE frontier ADD COLUMN fetch_url TEXT")
+
+
+@migration
+def m009_attachment_text(db: sqlite_utils.Database) -> None:
+    """The text of fetched documents (PDF, DOCX, XLSX), page by page, and its full-text index,
+    folded as the articles' is; with each attachment, what reading it gave and its page count."""
+    _statements(
+        db,
+        """
+        ALTER TABLE attachments ADD COLUMN text_status TEXT;
+        ALTER TABLE attachments ADD COLUMN pages INTEGER;
+        CREATE TABLE attachment_pages (
+            id INTEGER PRIMARY KEY,
+            attachment_id INTEGER NOT NULL REFERENCES attachments(id),
+            page INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            UNIQUE (attachment_id, page)
+        );
+        -- Folded copies (portals.folding.indexed) of attachment_pages.text; rowid = attachment_pages.id.
+        CREATE VIRTUAL TABLE attachment_pages_fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2')
+        """,
+    )
+
+
+@migration
+def m008_title_index(db: sqlite_utils.Database) -> None:
+    """An index of titles alone, beside the full one: relevance search ranks the articles whose
+    title holds the query first, and scores them all, without reading the full index's long
+    lists of common syllables. Filled from the full index's titles (text already folded)."""
+    _statements(
+        db,
+        """
+        -- articles.title as given to the tokenizer, as in articles_fts; rowid = articles.id.
+        CREATE VIRTUAL TABLE articles_title_fts USING fts5(title, tokenize = 'unicode61 remove_diacritics 2');
+        INSERT INTO articles_title_fts (rowid, title) SELECT rowid, title FROM articles_fts
+        """,
+    )
+
+
+@migration
+def m012_site_status(db: sqlite_utils.Database) -> None:
+    """Sites as crawls find them (``archive.site_status``): the events (moved, dark, back,
+    active) and a view of each site's latest status and last successful crawl; the registry's
+    date of a site's status. Sites crawled before are ``active`` since their first crawl that
+    fetched a page."""
+    _statements(
+        db,
+        """
+        ALTER TABLE sites ADD COLUMN status_since TEXT;
+        CREATE TABLE site_events (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL,
+            status TEXT NOT NULL,
+            since TEXT NOT NULL,
+            evidence TEXT,
+            successor TEXT,
+            run_id INTEGER REFERENCES crawl_runs(id)
+        );
+        CREATE INDEX site_events_site ON site_events(site, id);
+        CREATE INDEX crawl_runs_site ON crawl_runs(site, id);
+        INSERT INTO site_events (site, status, since, evidence, run_id)
+        SELECT site, 'active', started_at, json_object('pages', pages), id FROM crawl_runs
+        WHERE id IN (SELECT min(id) FROM crawl_runs WHERE pages > 0 GROUP BY site) ORDER BY id;
+        CREATE VIEW site_status AS
+        SELECT s.site, e.status, e.since, e.successor, e.evidence, e.run_id,
+               (SELECT max(coalesce(r.finished_at, r.started_at)) FROM crawl_runs r
+                WHERE r.site = s.site AND r.pages > 0) AS last_success,
+               (SELECT max(r.started_at) FROM crawl_runs r WHERE r.site = s.site) AS last_crawl
+        FROM (SELECT site FROM site_events UNION SELECT site FROM crawl_runs) s
+        LEFT JOIN site_events e ON e.id = (SELECT max(id) FROM site_events WHERE site = s.site)
+        """,
+    )
+
+
+@migration
+def m014_copies(db: sqlite_utils.Database) -> None:
+    """Republished copies (``archive.copies``): each article's signature (exact key, MinHash,
+    the site its credit line names), its LSH band keys, and the copies found on other sites,
+    linked both ways. Found at ingest; articles stored before are linked by `copies --rebuild`."""
+    _statements(
+        db,
+        """
+        CREATE TABLE copy_signatures (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+            content_hash TEXT NOT NULL,
+            body_key TEXT,
+            minhash BLOB,
+            named_site TEXT
+        );
+        CREATE INDEX copy_signatures_body_key ON copy_signatures(body_key) WHERE body_key IS NOT NULL;
+        CREATE TABLE copy_bands (
+            band_key INTEGER NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            PRIMARY KEY (band_key, article_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX copy_bands_article ON copy_bands(article_id);
+        CREATE TABLE article_copies (
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            copy_id INTEGER NOT NULL REFERENCES articles(id),
+            kind TEXT NOT NULL,
+            similarity REAL NOT NULL,
+            PRIMARY KEY (article_id, copy_id)
+        ) WITHOUT ROWID
         """,
     )
 

@@ -10,21 +10,107 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from portals.folding import indexed
+from portals.folding import TOKENIZER_FOLDS, indexed
 from portals.items import AttachmentRow, Capture, FrontierMark, Provenance, VisitorObservation
 from portals.record import VISITOR_KEYS, Record
 
+from .copies import link_copies
 from .schema import SchemaError, migrate, now, transaction
 
+if TYPE_CHECKING:
+    from portals.documents import DocumentText
+
 SOFTWARE = "portal-archive"
+
+# The columns of ``articles`` a record gives (``_article_values``), and the search indexes of
+# articles (rowid = articles.id): the full one and the one of titles alone.
+ARTICLE_FIELDS = (
+    "site",
+    "family",
+    "title",
+    "date",
+    "updated",
+    "summary",
+    "body",
+    "source_text",
+    "source_publisher",
+    "source_author",
+    "views",
+    "etag",
+    "last_modified",
+)
+SEARCH_INDEXES = ("articles_fts", "articles_title_fts")
+TEXT_COLUMNS = ("title", "summary", "body")  # of articles, indexed in articles_fts
+
+
+# A chunk's versions (``_Prepared.versions``, a JSON array) with their records as JSON objects made
+# from the articles' rows just written: the record's fields in ``Record.to_dict``'s order.
+_VERSION_COLUMNS = (
+    "article_id",
+    "version",
+    "content_hash",
+    "fetched_at",
+    "crawl_run_id",
+    "fetched_url",
+    "http_status",
+    "warc_file",
+    "warc_offset",
+    "warc_record_id",
+    "payload_digest",
+    "warc_dir",
+)
+_RECORD = (
+    "json_object('url', a.url, 'site', a.site, 'family', a.family, 'title', a.title, 'date', a.date, "
+    "'updated', a.updated, 'summary', a.summary, 'body', a.body, 'source', CASE WHEN v.value ->> 12 THEN "
+    "json_object('text', a.source_text, 'publisher', a.source_publisher, 'author', a.source_author) END, "
+    "'views', a.views, 'visitor_stats', json(v.value -> 13), 'attachments', json(v.value -> 14), "
+    "'warnings', json(v.value -> 15))"
+)
+_VERSION = (
+    f"INSERT INTO article_versions ({', '.join(_VERSION_COLUMNS)}, record) "
+    f"SELECT {', '.join(f'v.value ->> {n}' for n in range(len(_VERSION_COLUMNS)))}, {_RECORD} "
+    "FROM json_each(?) v CROSS JOIN articles a ON a.id = v.value ->> 0"
+)
+
+
+# Text with none of these characters (ASCII, Vietnamese …) is given to the tokenizer as it is, but
+# for đ/Đ as d/D (``portals.folding.indexed``), which SQL does (``_as_indexed``); other text is
+# folded in Python.
+_FOLDED_IN_PYTHON = re.compile(f"[^{TOKENIZER_FOLDS}]")
+
+
+def _as_indexed(column: str) -> str:
+    """SQL giving ``portals.folding.indexed`` of Vietnamese text in ``column``: đ/Đ as d/D."""
+    return f"coalesce(replace(replace({column}, 'đ', 'd'), 'Đ', 'D'), '')"
+
+
+def _article_values(record: Record, provenance: Provenance) -> list[Any]:
+    source = record.source
+    return [
+        record.site,
+        record.family,
+        record.title,
+        record.date,
+        record.updated,
+        record.summary,
+        record.body,
+        source.text if source else None,
+        source.publisher if source else None,
+        source.author if source else None,
+        record.views,
+        provenance.etag,
+        provenance.last_modified,
+    ]
 
 
 class ArchiveError(RuntimeError):
@@ -161,6 +247,83 @@ class WriteResult:
         self.changed += other.changed
         self.unchanged += other.unchanged
         return self
+
+
+# Records prepared at a time while SQLite indexes the ones before (``Archive._add_run``).
+_CHUNK = 100
+
+
+@dataclass
+class _Prepared:
+    """The rows of a chunk of records (``Archive._add_run``), in the order of their statements."""
+
+    result: WriteResult = field(default_factory=WriteResult)
+    new: list[list[Any]] = field(default_factory=list)
+    changed: list[list[Any]] = field(default_factory=list)
+    seen: list[list[Any]] = field(default_factory=list)
+    versions: list[list[Any]] = field(default_factory=list)
+    indexed: list[int] = field(default_factory=list)  # ids of the articles to index
+    indexed_as_stored: list[int] = field(default_factory=list)  # of those, the ones SQL folds (``_add_run``)
+    indexed_folded: list[tuple[int, str, str, str]] = field(default_factory=list)  # the others, with their text
+
+    def add(
+        self,
+        record: Record,
+        provenance: Provenance,
+        row: tuple[int, str, int] | None,
+        next_id: list[int],
+        run_id: int | None,
+        sighting: bool,
+        recorded: dict[str | None, str | None],
+    ) -> None:
+        """One record: a new article (numbered ``next_id[0]``, which moves on), a new version of
+        ``row`` (id, content hash, versions) of its article, or a sighting of unchanged content."""
+        data = record.to_dict()
+        digest = record.content_hash(data)
+        at = provenance.fetched_at
+        if row is not None and row[1] == digest:
+            self.result.unchanged += 1
+            if sighting:
+                self.seen.append([at, record.views, run_id, provenance.etag, provenance.last_modified, row[0]])
+            return
+        values = _article_values(record, provenance)
+        if row is None:
+            article_id, version = next_id[0], 1
+            next_id[0] += 1
+            self.result.new += 1
+            self.new.append([article_id, record.url, *values, digest, version, at, at, at, run_id])
+        else:
+            article_id, version = row[0], row[2] + 1
+            self.result.changed += 1
+            self.changed.append([*values, digest, version, at, at, run_id, article_id])
+        self.indexed.append(article_id)
+        texts = [record.title, record.summary, record.body]
+        if not any(text and _FOLDED_IN_PYTHON.search(text) for text in texts):
+            self.indexed_as_stored.append(article_id)
+        else:
+            self.indexed_folded.append((article_id, *(indexed(text) for text in texts)))  # type: ignore[arg-type]
+        # The version's record is written by SQLite from the article's row (``_VERSION``); these
+        # are the rest of it, and of the version.
+        self.versions.append(
+            [
+                article_id,
+                version,
+                digest,
+                at,
+                run_id,
+                provenance.fetched_url,
+                provenance.http_status,
+                provenance.warc_file,
+                provenance.warc_offset,
+                provenance.warc_record_id,
+                provenance.payload_digest,
+                recorded[provenance.warc_dir],
+                record.source is not None,
+                data["visitor_stats"],
+                data["attachments"],
+                data["warnings"],
+            ]
+        )
 
 
 def _fate(
@@ -399,6 +562,24 @@ class Archive:
             )
         ]
 
+    def frontier_fetch_urls(self, site: str) -> dict[str, str]:
+        """URL → the URL as its page linked it, for the site's frontier URLs asked for as linked."""
+        return dict(
+            self.db.execute("SELECT url, fetch_url FROM frontier WHERE site = ? AND fetch_url IS NOT NULL", [site]).fetchall()
+        )
+
+    def fetched_urls(self, site: str) -> dict[str, str]:
+        """URL → the URL its latest version was fetched as, for the site's articles fetched as
+        another URL than their own (as linked, or after a redirect)."""
+        return dict(
+            self.db.execute(
+                "SELECT a.url, v.fetched_url FROM articles a JOIN article_versions v "
+                "ON v.article_id = a.id AND v.version = a.versions "
+                "WHERE a.site = ? AND v.fetched_url IS NOT NULL AND v.fetched_url != a.url",
+                [site],
+            ).fetchall()
+        )
+
     def attachment_origin(self, url: str) -> tuple[str, str | None] | None:
         """(article URL, link text) of an attachment listed in the archive (to fetch it on resume)."""
         row = self.db.execute(
@@ -444,8 +625,7 @@ class Archive:
         if not len(batch):
             return result
         with transaction(self.db):
-            for record, provenance in batch.articles:
-                result += self._add_article(record, provenance, run_id)
+            result += self._add_articles(batch.articles, run_id)
             for url, at in batch.seen:
                 self.db.execute("UPDATE articles SET last_seen = ?, last_run_id = ? WHERE url = ?", [at, run_id, url])
             result.unchanged += len(batch.seen)
@@ -484,8 +664,7 @@ class Archive:
         if not items:
             return result
         with transaction(self.db):
-            for record, provenance in items:
-                result += self._add_article(record, provenance, run_id, sighting=False)
+            result += self._add_articles(items, run_id, sighting=False)
             self.db.execute(
                 "UPDATE crawl_runs SET articles_new = articles_new + ?, articles_changed = articles_changed + ? WHERE id = ?",
                 [result.new, result.changed, run_id],
@@ -498,10 +677,11 @@ class Archive:
         if mark.status == "pending":
             # A URL first found beyond the depth limit, found again nearer the start: now pending.
             self.db.execute(
-                "INSERT INTO frontier (site, url, kind, depth, status, run_id, discovered_at) "
-                "VALUES (?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (site, url) DO UPDATE SET status = 'pending', "
-                "depth = excluded.depth, error = NULL WHERE frontier.status = 'skipped' AND frontier.error LIKE 'limit:%'",
-                [site, mark.url, mark.kind, mark.depth, run_id, mark.at],
+                "INSERT INTO frontier (site, url, kind, depth, status, run_id, discovered_at, fetch_url) "
+                "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (site, url) DO UPDATE SET status = 'pending', "
+                "depth = excluded.depth, error = NULL, fetch_url = coalesce(excluded.fetch_url, frontier.fetch_url) "
+                "WHERE frontier.status = 'skipped' AND frontier.error LIKE 'limit:%'",
+                [site, mark.url, mark.kind, mark.depth, run_id, mark.at, mark.fetch_url],
             )
             return
         self.db.execute(
@@ -611,88 +791,146 @@ class Archive:
             "text = coalesce(attachments.text, excluded.text)",
             values,
         )
+        if row.document is not None:
+            stored = self.db.execute("SELECT id FROM attachments WHERE article_id = ? AND url = ?", [found[0], row.url])
+            self._set_attachment_text(stored.fetchone()[0], row.document)
 
-    def _add_article(self, record: Record, provenance: Provenance, run_id: int | None, *, sighting: bool = True) -> WriteResult:
-        """The one place that decides what is a new version: a record whose content hash differs
-        from the article's latest version's. A ``sighting`` of unchanged content updates when
-        the article was last seen (and its counters)."""
-        data = record.to_dict()
-        digest = record.content_hash(data)
-        row = self.db.execute("SELECT id, content_hash, versions FROM articles WHERE url = ?", [record.url]).fetchone()
-        source = record.source
-        fields = {
-            "site": record.site,
-            "family": record.family,
-            "title": record.title,
-            "date": record.date,
-            "updated": record.updated,
-            "summary": record.summary,
-            "body": record.body,
-            "source_text": source.text if source else None,
-            "source_publisher": source.publisher if source else None,
-            "source_author": source.author if source else None,
-            "views": record.views,
-            "etag": provenance.etag,
-            "last_modified": provenance.last_modified,
-        }
-        if row is not None and row[1] == digest:
-            if not sighting:
-                return WriteResult(unchanged=1)
-            self.db.execute(
-                "UPDATE articles SET last_seen = ?, views = coalesce(?, views), last_run_id = ?, "
-                "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified) WHERE id = ?",
-                [provenance.fetched_at, record.views, run_id, provenance.etag, provenance.last_modified, row[0]],
-            )
-            return WriteResult(unchanged=1)
-        if row is None:
-            cur = self.db.execute(
-                f"INSERT INTO articles (url, {', '.join(fields)}, content_hash, versions, "
-                "first_seen, last_seen, last_changed, last_run_id) "
-                f"VALUES (?, {', '.join('?' for _ in fields)}, ?, 1, ?, ?, ?, ?)",
-                [
-                    record.url,
-                    *fields.values(),
-                    digest,
-                    provenance.fetched_at,
-                    provenance.fetched_at,
-                    provenance.fetched_at,
-                    run_id,
-                ],
-            )
-            assert cur.lastrowid is not None
-            article_id, version, result = cur.lastrowid, 1, WriteResult(new=1)
-        else:
-            article_id, version, result = row[0], row[2] + 1, WriteResult(changed=1)
-            self.db.execute(
-                f"UPDATE articles SET {', '.join(f'{k} = ?' for k in fields)}, content_hash = ?, versions = ?, "
-                "last_seen = ?, last_changed = ?, last_run_id = ? WHERE id = ?",
-                [*fields.values(), digest, version, provenance.fetched_at, provenance.fetched_at, run_id, article_id],
-            )
-            self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
+    def fetched_attachments(self, site: str | None = None) -> list[tuple[Any, ...]]:
+        """(id, warc_file, warc_offset, warc_dir) of every fetched attachment
+        (of the articles of ``site``, if given), by id."""
+        where, params = ("AND a.site = ?", [site]) if site else ("", [])
+        return self.db.execute(
+            "SELECT t.id, t.warc_file, t.warc_offset, t.warc_dir FROM attachments t "
+            f"JOIN articles a ON a.id = t.article_id WHERE t.status = 'fetched' {where} ORDER BY t.id",
+            params,
+        ).fetchall()
+
+    def set_attachment_texts(self, texts: Sequence[tuple[int, DocumentText]]) -> None:
+        """Store the text read from attachments (by ``attachments.id``), in one transaction."""
+        with transaction(self.db):
+            for attachment_id, document in texts:
+                self._set_attachment_text(attachment_id, document)
+
+    def _set_attachment_text(self, attachment_id: int, document: DocumentText) -> None:
+        """An attachment's text as read, replacing what it had: its status, its page count, and
+        each page with text, indexed folded (``portals.folding.indexed``) as articles are."""
+        old = [r[0] for r in self.db.execute("SELECT id FROM attachment_pages WHERE attachment_id = ?", [attachment_id])]
+        for page_id in old:
+            self.db.execute("DELETE FROM attachment_pages_fts WHERE rowid = ?", [page_id])
+        self.db.execute("DELETE FROM attachment_pages WHERE attachment_id = ?", [attachment_id])
         self.db.execute(
-            "INSERT INTO articles_fts (rowid, title, summary, body) VALUES (?, ?, ?, ?)",
-            [article_id, indexed(record.title), indexed(record.summary), indexed(record.body)],
+            "UPDATE attachments SET text_status = ?, pages = ? WHERE id = ?",
+            [document.status, len(document.pages) or None, attachment_id],
         )
-        self.db.execute(
-            "INSERT INTO article_versions (article_id, version, content_hash, fetched_at, crawl_run_id, fetched_url, "
-            "http_status, record, warc_file, warc_offset, warc_record_id, payload_digest, warc_dir) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                article_id,
-                version,
-                digest,
-                provenance.fetched_at,
-                run_id,
-                provenance.fetched_url,
-                provenance.http_status,
-                json.dumps(data, ensure_ascii=False),
-                provenance.warc_file,
-                provenance.warc_offset,
-                provenance.warc_record_id,
-                provenance.payload_digest,
-                self.recorded_dir(provenance.warc_dir),
-            ],
-        )
+        for number, text in enumerate(document.pages, start=1):
+            if text:
+                cur = self.db.execute(
+                    "INSERT INTO attachment_pages (attachment_id, page, text) VALUES (?, ?, ?)", [attachment_id, number, text]
+                )
+                self.db.execute("INSERT INTO attachment_pages_fts (rowid, text) VALUES (?, ?)", [cur.lastrowid, indexed(text)])
+
+    def _add_articles(
+        self, items: Sequence[tuple[Record, Provenance]], run_id: int | None, *, sighting: bool = True
+    ) -> WriteResult:
+        """Store records, in order, inside the caller's transaction: the one place that decides
+        what is a new version, a record whose content hash differs from the article's latest
+        version's. A ``sighting`` of unchanged content updates when the article was last seen
+        (and its counters).
+
+        Records are written in runs of distinct URLs, each in a few statements for all of its
+        records (``_add_run``): a page stored twice in one batch starts a new run, so the second
+        sees the first, as it would one record at a time."""
+        result = WriteResult()
+        run: list[tuple[Record, Provenance]] = []
+        urls: set[str] = set()
+        for record, provenance in items:
+            if record.url in urls:
+                result += self._add_run(run, run_id, sighting)
+                run, urls = [], set()
+            run.append((record, provenance))
+            urls.add(record.url)
+        if run:
+            result += self._add_run(run, run_id, sighting)
+        if result.new or result.changed:  # their copies on other sites, in the same transaction
+            link_copies(self.db, [record.url for record, _ in items])
+        return result
+
+    def _add_run(self, items: Sequence[tuple[Record, Provenance]], run_id: int | None, sighting: bool) -> WriteResult:
+        """``_add_articles`` for records of distinct URLs: their articles looked up at once, new
+        ones numbered here (as SQLite would: after the highest id), then in chunks, each kind of
+        row written by one statement per chunk.
+
+        Two cores share the work: a thread prepares the next chunk (content hashes and the rows'
+        values: Python, which holds the interpreter lock) while SQLite indexes this one, in
+        statements that read the text back from ``articles`` and release the lock for all of it
+        (the versions' records too are made by SQLite from those rows). The other statements run
+        while that thread waits, so neither waits on the other for the lock row by row."""
+        known: dict[str, tuple[int, str, int]] = {}
+        for start in range(0, len(items), 500):
+            urls = [record.url for record, _ in items[start : start + 500]]
+            known.update(
+                (url, (id_, digest, versions))
+                for url, id_, digest, versions in self.db.execute(
+                    f"SELECT url, id, content_hash, versions FROM articles WHERE url IN ({', '.join('?' for _ in urls)})", urls
+                )
+            )
+        next_id = [(self.db.execute("SELECT max(id) FROM articles").fetchone()[0] or 0) + 1]
+        recorded = {p.warc_dir: self.recorded_dir(p.warc_dir) for _, p in items}
+
+        def prepare(chunk: Sequence[tuple[Record, Provenance]]) -> _Prepared:
+            rows = _Prepared()
+            for record, provenance in chunk:
+                rows.add(record, provenance, known.get(record.url), next_id, run_id, sighting, recorded)
+            return rows
+
+        chunks = [items[start : start + _CHUNK] for start in range(0, len(items), _CHUNK)]
+        result = WriteResult()
+        many = self.db.conn.executemany
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            pending = worker.submit(prepare, chunks[0])
+            for number in range(len(chunks)):
+                rows = pending.result()
+                result += rows.result
+                many(
+                    f"INSERT INTO articles (id, url, {', '.join(ARTICLE_FIELDS)}, content_hash, versions, first_seen, "
+                    f"last_seen, last_changed, last_run_id) VALUES (?, ?, {', '.join('?' for _ in ARTICLE_FIELDS)}, "
+                    "?, ?, ?, ?, ?, ?)",
+                    rows.new,
+                )
+                many(
+                    f"UPDATE articles SET {', '.join(f'{k} = ?' for k in ARTICLE_FIELDS)}, content_hash = ?, versions = ?, "
+                    "last_seen = ?, last_changed = ?, last_run_id = ? WHERE id = ?",
+                    rows.changed,
+                )
+                many(
+                    "UPDATE articles SET last_seen = ?, views = coalesce(?, views), last_run_id = ?, "
+                    "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified) WHERE id = ?",
+                    rows.seen,
+                )
+                self.db.execute(_VERSION, [json.dumps(rows.versions, ensure_ascii=False)])
+                # The search indexes hold each article's latest version: a changed one's text is replaced.
+                for index in SEARCH_INDEXES:
+                    many(f"DELETE FROM {index} WHERE rowid = ?", [row[-1:] for row in rows.changed])
+                if number + 1 < len(chunks):
+                    pending = worker.submit(prepare, chunks[number + 1])
+                # Vietnamese text is indexed as stored but for đ (``portals.folding.indexed``),
+                # which SQL replaces; any other text is given folded.
+                ids = json.dumps(rows.indexed_as_stored)
+                folded = ", ".join(
+                    f"coalesce(replace(replace({c}, 'đ', 'd'), 'Đ', 'D'), '')" for c in ("title", "summary", "body")
+                )
+                self.db.execute(
+                    f"INSERT INTO articles_fts (rowid, title, summary, body) SELECT id, {folded} FROM articles "
+                    "WHERE id IN (SELECT value FROM json_each(?))",
+                    [ids],
+                )
+                self.db.execute(
+                    f"INSERT INTO articles_title_fts (rowid, title) SELECT id, {_as_indexed('title')} FROM articles "
+                    "WHERE id IN (SELECT value FROM json_each(?))",
+                    [ids],
+                )
+                many("INSERT INTO articles_fts (rowid, title, summary, body) VALUES (?, ?, ?, ?)", rows.indexed_folded)
+                many("INSERT INTO articles_title_fts (rowid, title) VALUES (?, ?)", [row[:2] for row in rows.indexed_folded])
         return result
 
     # -- merging a worker's shard -------------------------------------------------------------
@@ -713,8 +951,7 @@ class Archive:
                 [run[c] for c in columns] + [origin],
             )
             run_id = cur.lastrowid
-            for record, provenance in batch.articles:
-                result += self._add_article(record, provenance, run_id)
+            result += self._add_articles(batch.articles, run_id)
             for url, at in batch.seen:
                 self.db.execute(
                     "UPDATE articles SET last_seen = max(last_seen, ?), last_run_id = ? WHERE url = ?", [at, run_id, url]

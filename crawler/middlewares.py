@@ -113,7 +113,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 class RedirectGuardMiddleware:
     """Redirects that lead nowhere are failures of the page, recorded as such: a loop back to a
-    URL of the same chain, or a jump to another site (Scrapy would drop either silently)."""
+    URL of the same chain, or a jump to another site (Scrapy would drop either silently). A jump
+    to another site is also told to the spider's ``moves`` (``crawler.moves``): its site may have
+    moved there."""
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -140,6 +142,9 @@ class RedirectGuardMiddleware:
         spider = self.crawler.spider
         allowed = getattr(spider, "allowed_domains", None)
         if allowed and host not in allowed:
+            watch = getattr(spider, "moves", None)  # crawler.moves: did the site move there?
+            if watch is not None:
+                watch.offsite(request.meta, request.url, response.status, location.decode("latin-1").strip(), target)
             raise IgnoreRequest(f"redirect_offsite: to {target}")
         session = getattr(spider, "session", None)
         if session is not None and session.is_done(canonicalize(target, getattr(spider, "_drop", frozenset()))):

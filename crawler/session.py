@@ -19,6 +19,7 @@ from typing import Any
 
 from archive.locks import CrawlLocked, acquire_lock, release_lock
 from archive.schema import now
+from archive.site_status import DARK_AFTER, SiteMove, observe_run
 from archive.store import Archive, Batch, WriteResult
 from portals.items import AttachmentRow, Capture, FrontierMark, Provenance, VisitorObservation
 from portals.record import Record
@@ -51,6 +52,12 @@ class SessionCounts:
 
 
 class CrawlSession:
+    # What the crawl saw of its site, stored with the run when it closes (archive.site_status): a
+    # move to another site (the spider's crawler.moves.MoveWatch), and after how many crawls in a
+    # row that fetched nothing the site is dark.
+    move: SiteMove | None = None
+    dark_after: int = DARK_AFTER
+
     def __init__(
         self,
         db_path: str,
@@ -94,8 +101,14 @@ class CrawlSession:
         chain = self.archive.resumed_chain(previous["id"]) if previous else []
         self.known_before = frozenset(self.known.keys() - self.archive.first_stored_by(chain))
         self.skipped_known: set[str] = set()  # archived articles this (incremental) crawl did not fetch
+        # URL → what to ask for, where that is not the URL itself: as the page that linked to it
+        # named it (a resumed frontier), or as it was last fetched (an archived article).
+        self.fetch_as: dict[str, str] = {}
         if mode == "revisit" and previous is None:  # every archived article is re-checked
             self.seeds += [(url, "article", 1) for url in self.known]
+            self.fetch_as.update(self.archive.fetched_urls(site))
+        if previous is not None:
+            self.fetch_as.update(self.archive.frontier_fetch_urls(site))
         self.run_id = self.archive.start_run(
             site,
             [u for u, _, _ in self.seeds][:50],
@@ -117,7 +130,9 @@ class CrawlSession:
         self._batch = Batch()
         # The seeds are in the frontier from the start: a crawl ended before it fetched them
         # still accounts for them, and a resume asks for them again.
-        self._batch.pages = [FrontierMark(url, "pending", kind, depth, now()) for url, kind, depth in self.seeds]
+        self._batch.pages = [
+            FrontierMark(url, "pending", kind, depth, now(), fetch_url=self.fetch_as.get(url)) for url, kind, depth in self.seeds
+        ]
         self._last_flush = time.monotonic()
         self.closed = False
 
@@ -255,6 +270,7 @@ class CrawlSession:
                 degraded=self.degraded(),
                 **run_fields,
             )
+            observe_run(self.archive, self.run_id, move=self.move, dark_after=self.dark_after)
         finally:
             self.archive.close()
             release_lock(self.lock)

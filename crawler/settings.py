@@ -78,6 +78,8 @@ WARC_DIR = None
 WARC_MAX_SIZE = 1024 * 1024 * 1024
 # Documents and images linked from articles are fetched up to this size.
 ATTACHMENT_MAXSIZE = 25 * 1024 * 1024
+# Their text (PDF, DOCX, XLSX) is read as they are stored, in a bounded child process.
+ATTACHMENT_TEXT = True
 # Pages are parsed and extracted in this many worker processes, off the crawl's event loop;
 # None: one when the machine has a second core, else none (0: in the crawl's own process).
 EXTRACT_PROCESSES = None

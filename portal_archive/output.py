@@ -235,12 +235,40 @@ def print_hits(hits: list[Any], total: int, query: str) -> None:
         snippet = Text("  ")
         for n, part in enumerate(hit.snippet.replace("\x01", "\x00").split("\x00")):
             snippet.append(terminal_safe(part), style="bold yellow" if n % 2 else None)
-        title, where = terminal_safe(hit.title or "(no title)"), terminal_safe(f"{hit.date or ''} · {hit.site} · #{hit.id}")
+        apart = " · words apart" if getattr(hit, "apart", False) else ""  # typed side by side, found apart
+        copies = getattr(hit, "copies", None)  # search --collapse: copies of the story on other sites
+        apart += f" · {copies} cop{'y' if copies == 1 else 'ies'} elsewhere" if copies else ""
+        title = terminal_safe(hit.title or "(no title)")
+        where = terminal_safe(f"{hit.date or ''} · {hit.site} · #{hit.id}{apart}")
         console.print(Text.assemble((title, "bold"), "  ", (where, "dim")))
         console.print(snippet)
         console.print(Text.assemble("  ", (terminal_safe(hit.url), "blue")))
     more = f" (--limit {min(total, 10_000)} shows all)" if total > len(hits) else ""
     console.print(Text(f"{len(hits)} of {total:,} result(s){more}", style="dim"))
+
+
+def print_attachment_hits(hits: list[Any], total: int, query: str) -> None:
+    """Documents found for a terminal: the document's name and the page of the match; the snippet
+    with its matches in bold; the article it is attached to; the document's URL."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    if not hits:
+        console.print(Text(f"No attached document matches {terminal_safe(repr(query))}."))
+        return
+    for hit in hits:
+        snippet = Text("  ")
+        for n, part in enumerate(hit.snippet.replace("\x01", "\x00").split("\x00")):
+            snippet.append(terminal_safe(part), style="bold yellow" if n % 2 else None)
+        of = f" of {hit.pages}" if hit.pages else ""
+        console.print(Text.assemble((terminal_safe(hit.document), "bold"), "  ", (f"page {hit.page}{of}", "dim")))
+        console.print(snippet)
+        article = terminal_safe(f"in: {hit.article_title or '(no title)'} · {hit.date or ''} · {hit.site} · #{hit.article_id}")
+        console.print(Text.assemble("  ", (article, "dim")))
+        console.print(Text.assemble("  ", (terminal_safe(hit.url), "blue")))
+    more = f" (--limit {min(total, 10_000)} shows all)" if total > len(hits) else ""
+    console.print(Text(f"{len(hits)} of {total:,} document(s){more}", style="dim"))
 
 
 # Marks that wrap a match in a snippet meant for ``print_hits`` (never in stored text).

@@ -1,4 +1,4 @@
-"""Re-extraction: rebuild article records from the raw captures, with no network.
+"""Re-extraction: rebuild article records (and attachments' text) from the raw captures, with no network.
 
 After the extractor improves, each article's latest capture is read back from its WARC record
 and extracted again; a new version is added only where the record really changed (a different
@@ -8,13 +8,15 @@ records, and belong to a crawl run of mode ``reextract``, so their provenance st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from archive.schema import VIETNAM
 from archive.store import Archive
 from archive.warc import locate, read_record
+from portals.documents import DocumentText, Limits, extract_document
 from portals.extract import MAX_PAGE, extract
 from portals.items import Provenance
 from portals.record import Record
@@ -63,6 +65,39 @@ def reextract(archive: Archive, warc_dir: Path, *, site: str | None = None) -> R
             batch = []
     _write(archive, batch, report)
     archive.finish_run(report.run_id, "finished" if not report.missing else "failed", pages=report.checked)
+    return report
+
+
+@dataclass
+class AttachmentReport:
+    checked: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)  # text, no_text_layer, unsupported … (failed: as "failed")
+    missing: int = 0
+
+
+def reextract_attachments(archive: Archive, warc_dir: Path, *, site: str | None = None) -> AttachmentReport:
+    """Read again the text of every fetched attachment from its WARC record (bounded as a crawl
+    reads it: ``portals.documents.extract_document``) and store it, replacing what it had."""
+    report = AttachmentReport()
+    limits = Limits()
+    batch: list[tuple[int, DocumentText]] = []
+    for attachment_id, file, offset, recorded in archive.fetched_attachments(site):
+        report.checked += 1
+        try:
+            if not file or offset is None:
+                raise ValueError("no WARC pointer")
+            folder = locate(archive.path, file, recorded, warc_dir) or warc_dir
+            stored = read_record(folder, file, offset, max_body=limits.max_bytes + 1)  # more is too_large
+        except (OSError, ValueError):
+            report.missing += 1
+            continue
+        document = extract_document(stored.body, limits)
+        report.statuses[document.status.split(":", 1)[0]] += 1
+        batch.append((attachment_id, document))
+        if len(batch) >= _BATCH:
+            archive.set_attachment_texts(batch)
+            batch = []
+    archive.set_attachment_texts(batch)
     return report
 
 

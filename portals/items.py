@@ -15,8 +15,12 @@ them on, the archive stores them (and a merge reads them back from a worker's sh
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .record import Record
+
+if TYPE_CHECKING:
+    from .documents import DocumentText
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class FrontierMark:
     error: str | None = None
     attempts: int = 1  # requests made for it in this crawl (retries included)
     capture: Capture | None = None  # a fetched URL: the new WARC record holding its payload, if any
+    fetch_url: str | None = None  # a discovered URL as its page links it (what is requested), if not ``url``
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ class AttachmentRow:
     warc_offset: int | None = None
     warc_record_id: str | None = None
     warc_dir: str | None = None  # the WARC folder of ``warc_file`` (None: the archive's default)
+    document: DocumentText | None = None  # a fetched document: its text as read (None: not read)
 
 
 @dataclass(frozen=True)

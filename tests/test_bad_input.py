@@ -39,6 +39,7 @@ DB_COMMANDS: dict[str, list[str]] = {
     "export": ["export", "articles"],
     "report": ["report", "--out", str(Path(__file__).resolve().parent / "never-written.html")],
     "serve": ["serve"],
+    "sites": ["sites"],
 }
 
 

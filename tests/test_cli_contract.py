@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from archive import schedules
+from archive import schedules, site_status
 from archive.schema import transaction
 from archive.store import Archive
 from portal_archive.cli import cli as cli_group
@@ -151,8 +151,10 @@ def _make_archive(path: Path) -> None:
                 ],
             )
             archive.db.execute("UPDATE crawl_runs SET fates = ? WHERE id = ?", [json.dumps({"article": {"new": 3}}), run])
+        site_status.observe_run(archive, run)  # the site answered: active
         failed = archive.start_run("thuathienhue.gov.vn", ["http://thuathienhue.gov.vn/"], {}, mode="full")
         archive.finish_run(failed, "failed", errors=1, error_kinds={"dns": 1})
+        site_status.record(archive, "thuathienhue.gov.vn", "moved", T0, {"status": 301}, successor="hue.gov.vn")
         schedules.add(archive, HOST, "0 2 * * *", {"revisit": True}, "2099-01-01T02:00:00+07:00")
 
 
@@ -248,6 +250,8 @@ ROWS: list[tuple[tuple[str, ...], int, str]] = [
             ("schedule", "remove", HOST),
             ("schedule", "run-due"),
             ("schedule", "daemon"),
+            ("copies",),
+            ("copies", "--rebuild"),
         ]
         for db, what in [("@F", "not a portal-archive archive"), ("@E", "an empty file"), ("@N", "not a SQLite file")]
     ],
@@ -321,6 +325,13 @@ ROWS: list[tuple[tuple[str, ...], int, str]] = [
     (("report", "--out", "@A", "--db", "@A"), 2, "the archive itself"),
     (("report", "--out", "@NODIR/r.html", "--db", "@A"), 2, "does not exist"),
     (("report", "--out", "-", "--family", "nosuch", "--db", "@A"), 2, "unknown family"),
+    # -- copies ----------------------------------------------------------------------------
+    (("copies", "--rebuild", "--format", "csv", "--db", "@A"), 0, "id,title,site,date,url,copies"),
+    (("copies", "--db", "@M"), 2, "no archive at"),
+    (("copies", "--limit", "0", "--db", "@A"), 2, "--limit"),
+    (("copies", "--format", "xml", "--db", "@A"), 2, "xml"),
+    (("search", "hue", "--collapse", "--in", "attachments", "--db", "@A"), 2, "--in attachments takes"),
+    (("search", "hue", "--collapse", "--db", "@A"), 0, "Huế"),
     # -- serve -----------------------------------------------------------------------------
     (("serve", "--port", "0", "--db", "@A"), 2, "--port"),
     (("serve", "--port", "70000", "--db", "@A"), 2, "--port"),
@@ -369,6 +380,11 @@ ROWS: list[tuple[tuple[str, ...], int, str]] = [
     (("sites", "--family", "LIFERAY", "--format", "csv"), 0, "liferay"),
     (("sites", "--family", "liferey"), 2, "closest: liferay"),
     (("sites", "--status", "gone"), 2, "--status"),
+    (("sites", "--status", "dark"), 2, "give the archive with --db"),
+    (("sites", "--db", "@F"), 2, "not a portal-archive archive"),
+    (("sites", "--db", "@M"), 2, "no archive at"),
+    (("sites", "--db", "@A", "--status", "moved", "--format", "csv"), 0, f"moved,{T0},hue.gov.vn,"),
+    (("sites", "--db", "@A", "--status", "dark"), 0, ""),
     (("discover", "khongton.tai.gov.vn"), 2, "unknown site"),
     (("discover", "http://[::1"), 2, "not a usable URL"),
     (("discover", HOST, "--proxy", "not a proxy"), 2, "--proxy"),
@@ -591,6 +607,10 @@ def test_tables_at_80_columns(files: Path) -> None:
     assert min(widths.values()) >= 6 and widths["domain"] >= 10 and widths["name"] >= 10, widths
     assert any("hue_subsite" in line and "active" in line and "Huế" in line for line in sites)
     assert "not shown at this width: before 2025, level, successor" in " ".join(sites)
+    observed = _lines_fit(invoke("sites", "--db", "archive.sqlite", "--province", "hue").out, 80)
+    widths = _column_widths(observed, ["domain", "observed", "since", "moved to", "last success"])
+    assert widths["domain"] >= len("snnptnt.thuathienhue.gov.vn"), widths
+    assert any(line.split() == ["thuathienhue.gov.vn", "moved", "2026-11-26", "hue.gov.vn"] for line in observed), observed
     missing = _lines_fit(invoke("runs", "1", "--missing", "--db", "archive.sqlite").out, 80)
     widths = _column_widths(missing, ["url", "kind", "fate", "reason", "http", "attempts"])
     assert widths["url"] >= 20 and all(w >= 4 for w in widths.values()), widths

@@ -102,18 +102,23 @@ def test_search_output_formats(research_archive: Path) -> None:
     db = str(research_archive)
     lines = run_cli("search", "cong nghe thong tin", "--db", db, "--format", "jsonl", "--limit", "3").out.splitlines()
     assert len(lines) == 3 and all(
-        set(json.loads(line)) == {"id", "url", "site", "title", "date", "snippet", "score"} for line in lines
+        set(json.loads(line)) == {"id", "url", "site", "title", "date", "snippet", "score", "apart", "cursor"} for line in lines
     )
     rows = list(csv.DictReader(io.StringIO(run_cli("search", "cong nghe", "--db", db, "--format", "csv").out)))
-    assert rows and list(rows[0]) == ["id", "date", "site", "title", "url", "snippet", "score"]
+    assert rows and list(rows[0]) == ["id", "date", "site", "title", "url", "snippet", "score", "apart", "cursor"]
     table = run_cli("search", "hue", "--db", db, "--limit", "2")
     assert table.code == 0 and re.search(r"2 of \d+ result\(s\) \(--limit \d+ shows all\)", table.out), table.out
     dated = _search(research_archive, "hue", "--sort", "date")
     assert [h["date"] for h in dated] == sorted((h["date"] for h in dated), reverse=True)
-    # Scores rank by relevance (best first); newest first there are none, in JSON or CSV.
+    # By relevance, title matches come first, ranked by their bm25 score (best first); the other
+    # matches follow newest first, without a score, as every hit newest first, in JSON or CSV.
     ranked = _search(research_archive, "hue")
-    assert len(ranked) > 1 and all(isinstance(h["score"], float) for h in ranked)
-    assert [h["score"] for h in ranked] == sorted((h["score"] for h in ranked), reverse=True)
+    scored = [h["score"] for h in ranked if h["score"] is not None]
+    assert len(scored) > 1 and scored == sorted(scored, reverse=True)
+    assert all("Huế" in h["title"] for h in ranked[: len(scored)])
+    rest = ranked[len(scored) :]
+    assert rest and all(h["score"] is None and "Huế" not in h["title"] for h in rest)
+    assert [h["date"] for h in rest] == sorted((h["date"] for h in rest), reverse=True)
     assert dated and all(h["score"] is None for h in dated)
     by_date = list(csv.DictReader(io.StringIO(run_cli("search", "hue", "--db", db, "--format", "csv", "--sort", "date").out)))
     assert by_date and {r["score"] for r in by_date} == {""}
@@ -370,9 +375,7 @@ def test_schema_doc_and_browser_describe_every_column(research_archive: Path) ->
     doc = DOCS.read_text(encoding="utf-8")
     conn = sqlite3.connect(f"file:{research_archive}?mode=ro", uri=True)
     try:
-        tables = [
-            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'articles_fts_%'")
-        ]
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT GLOB '*_fts_*'")]
         for table in tables:
             assert f"### `{table}`" in doc, f"docs/schema.md does not describe the table {table}"
             section = doc.split(f"### `{table}`", 1)[1].split("\n### ", 1)[0]

@@ -3,9 +3,12 @@
 The site is a registered domain (its registry row gives the start URLs and the family profile)
 or any start URL (``-a site=http://127.0.0.1:8000/``: generic discovery and extraction, family
 detected from the pages). The spider follows listing pages, pagination and article links within
-the site's own hosts, skips the profile's traps, requests every page by its canonical URL (so a
-URL is fetched once, whatever parameter order or tracking junk a link carries), and hands article
-records, attachments, visitor statistics and frontier marks to the pipeline.
+the site's own hosts, skips the profile's traps, requests every page as its first link names it
+(what the WARC holds is what pages link to, so a replay tool finds the links; only a www./bare
+alias of the start host is asked for on the start host, so an article's record does not depend on
+which alias a link named) and knows it by its canonical URL (so a URL is fetched once, whatever
+parameter order or tracking junk its links carry), and hands article records, attachments,
+visitor statistics and frontier marks to the pipeline.
 
 Modes (``-a mode=…``): ``incremental`` (default) fetches listings and only the articles not yet
 archived, and stops paging a listing at a page that holds only known articles; ``revisit`` also
@@ -30,6 +33,7 @@ from twisted.python.failure import Failure
 
 from archive.schema import now
 from archive.warc import WarcPointer
+from portals.documents import DocumentText, Limits
 from portals.extract import PageAnalysis
 from portals.items import (
     ArticleItem,
@@ -48,6 +52,8 @@ from portals.urls import canonicalize, host_of, site_of
 
 from ..addresses import AddressRefused
 from ..capture import captured, warc_dir_for
+from ..documents import DocumentReader
+from ..moves import MoveWatch, dark_after
 from ..offload import Analyser, ExtractCrashed
 from ..session import CrawlSession, done_when_stored
 
@@ -94,6 +100,7 @@ class PortalSpider(scrapy.Spider):
     session: CrawlSession
     analyser: Analyser
     attachment_maxsize: int = 25 * 1024 * 1024
+    documents: DocumentReader | None = None  # reads fetched attachments' text (ATTACHMENT_TEXT)
     depth_limit: int = 0
 
     def __init__(
@@ -115,6 +122,7 @@ class PortalSpider(scrapy.Spider):
         self.beyond_depth: set[str] = set()  # links found only beyond the depth limit so far
         self.traps: set[str] = set()  # links never followed (print views, calendars, searches …)
         self.unfollowed: list[FrontierMark] = []  # marks of the links of the page being read not followed
+        self.moves = MoveWatch()  # redirects to other sites (the redirect guard tells it)
         if not site:
             raise SiteError("the portal spider needs a site: -a site=DOMAIN_OR_URL")
         self.site_id, starts, self.profile = resolve_site(site)
@@ -151,6 +159,7 @@ class PortalSpider(scrapy.Spider):
             )
         }
         snapshot["family"] = spider.profile.name if spider.profile else None
+        dark = dark_after(settings)  # a bad value: the crawl does not start, and records no run
         snapshot["warc_dir"] = str(warc_dir_for(settings.get("ARCHIVE_DB"), settings.get("WARC_DIR")))
         spider.session = CrawlSession(
             settings.get("ARCHIVE_DB"),
@@ -165,7 +174,10 @@ class PortalSpider(scrapy.Spider):
             shared_frontier=bool(settings.get("PORTAL_FRONTIER")),
             job_id=spider.job_id,
         )
+        spider.session.dark_after = dark
         spider.attachment_maxsize = settings.getint("ATTACHMENT_MAXSIZE", 25 * 1024 * 1024)
+        if settings.getbool("ATTACHMENT_TEXT", True):
+            spider.documents = DocumentReader(Limits(max_bytes=spider.attachment_maxsize))
         spider.depth_limit = settings.getint("DEPTH_LIMIT")
         processes = settings.get("EXTRACT_PROCESSES")
         spider.analyser = Analyser.shared(None if processes is None else int(processes))
@@ -175,8 +187,11 @@ class PortalSpider(scrapy.Spider):
         """Scrapy's close reason becomes how the run ended."""
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         self.analyser.release()
+        if self.documents is not None:
+            self.documents.close()
         limit = _LIMITS.get(reason)
         status = "limit_reached" if limit else _RUN_STATUS.get(reason, "failed")
+        self.session.move = self.moves.verdict(self.session.counts.pages + self.session.counts.failed)
         self.session.close(
             status,
             requests=stats.get("downloader/request_count", 0),
@@ -198,7 +213,8 @@ class PortalSpider(scrapy.Spider):
                 continue
             yield self._request(url, kind, depth, priority=10)
 
-    def _request(self, url: str, kind: str, depth: int, priority: int = 0) -> scrapy.Request:
+    def _request(self, url: str, kind: str, depth: int, priority: int = 0, fetch: str | None = None) -> scrapy.Request:
+        """A request for the page known as ``url`` (canonical), asked for as ``fetch`` (as linked)."""
         meta: dict[str, Any] = {"frontier_url": url, "kind": kind, "depth": depth}
         headers = {}
         if kind == "article" and self.mode == "revisit" and self.session.is_known(url):
@@ -208,7 +224,8 @@ class PortalSpider(scrapy.Spider):
             if modified:
                 headers["If-Modified-Since"] = modified
             meta["handle_httpstatus_list"] = [304]
-        return scrapy.Request(url, callback=self.parse, errback=self.failed, meta=meta, headers=headers, priority=priority)
+        fetch = fetch or self.session.fetch_as.get(url, url)
+        return scrapy.Request(fetch, callback=self.parse, errback=self.failed, meta=meta, headers=headers, priority=priority)
 
     # -- pages ----------------------------------------------------------------------------
     async def parse(self, response: Response) -> AsyncIterator[Any]:
@@ -261,7 +278,7 @@ class PortalSpider(scrapy.Spider):
             yield FrontierMark(url, "failed", kind, depth, at, response.status, error="empty_page: no content", attempts=attempts)
             return
         try:
-            page, found = await maybe_deferred_to_future(
+            page, (found, linked) = await maybe_deferred_to_future(
                 self.analyser.analyse(
                     response.body, response.url, self.profile.name if self.profile else None, content_type, self.allowed_domains
                 )
@@ -271,16 +288,23 @@ class PortalSpider(scrapy.Spider):
                 url, "failed", kind, depth, at, response.status, error=f"extract_crashed: {exc}", attempts=attempts
             )
             return
+        if self.host_of_alias:  # a www./bare alias of the start host is asked for on the start host
+            found = {self._on_start_host(u): k for u, k in found.items()}
+            linked = {self._on_start_host(u): self._on_start_host(h) for u, h in linked.items()}
         if page.is_article:
             yield ArticleItem(page.record, self._provenance(response, at))
             for output in self._attachments(page, at):
                 yield output
         if page.record.visitor_stats:
             yield VisitorObservation(page.record.site, page.record.visitor_stats, at, page.url)
-        if self.host_of_alias:
-            found = {self._on_start_host(u): k for u, k in found.items()}
-        requests = list(self._follow(page, found, depth))
-        marks = [FrontierMark(r.meta["frontier_url"], "pending", r.meta["kind"], depth + 1, at) for r in requests]
+        requests = list(self._follow(page, found, linked, depth))
+        marks = [
+            FrontierMark(
+                r.meta["frontier_url"], "pending", r.meta["kind"], depth + 1, at,
+                fetch_url=r.url if r.url != r.meta["frontier_url"] else None,
+            )
+            for r in requests
+        ]
         marks += self.unfollowed
         self.unfollowed = []
         if marks:  # in the frontier before they are requested
@@ -328,7 +352,9 @@ class PortalSpider(scrapy.Spider):
         pointer: WarcPointer | None = response.meta.get("warc")
         return pointer.holder if pointer is not None and pointer.revisit_of is None else None
 
-    def _follow(self, page: PageAnalysis, found: dict[str, str], depth: int) -> Iterator[scrapy.Request]:
+    def _follow(
+        self, page: PageAnalysis, found: dict[str, str], linked: dict[str, str], depth: int
+    ) -> Iterator[scrapy.Request]:
         """Requests for the links this crawl follows. The links it does not follow, and why (a
         trap, beyond the depth limit), go to ``self.unfollowed`` as ``skipped`` marks, once each."""
         traps = [u for u, k in found.items() if k == "trap"]
@@ -360,7 +386,7 @@ class PortalSpider(scrapy.Spider):
                     self._unfollowed(url, kind, depth + 1, "limit: max_depth")
                 continue
             self.requested.add(url)
-            yield self._request(url, kind, depth + 1, {"article": 5, "listing": 1}.get(kind, 0))
+            yield self._request(url, kind, depth + 1, {"article": 5, "listing": 1}.get(kind, 0), linked.get(url))
 
     def _on_start_host(self, url: str) -> str:
         """``url`` on the host the start URL names, if it is on that host's www./bare alias."""
@@ -402,12 +428,19 @@ class PortalSpider(scrapy.Spider):
     async def parse_attachment(self, response: Response) -> AsyncIterator[Any]:
         try:
             await captured(response.request)
-            for output in self._read_attachment(response):
+            document = await self._document_text(response)
+            for output in self._read_attachment(response, document):
                 yield output
         finally:
             done_when_stored(self.crawler, response.meta)
 
-    def _read_attachment(self, response: Response) -> Iterator[Any]:
+    async def _document_text(self, response: Response) -> DocumentText | None:
+        """The text of a fetched attachment, read in a bounded child process off the event loop."""
+        if self.documents is None or response.meta.get("warc_failed") or response.meta.get("truncated"):
+            return None
+        return await maybe_deferred_to_future(self.documents.read(response.body))
+
+    def _read_attachment(self, response: Response, document: DocumentText | None = None) -> Iterator[Any]:
         if response.meta.get("warc_failed"):
             return
         at = now()
@@ -441,6 +474,7 @@ class PortalSpider(scrapy.Spider):
             warc_offset=holder.offset if holder else None,
             warc_record_id=holder.record_id if holder else None,
             warc_dir=holder.directory if holder else None,
+            document=document,
         )
         yield FrontierMark(
             response.meta["frontier_url"],

@@ -24,7 +24,7 @@ import click
 from portals import __version__
 
 from ..output import terminal_safe
-from . import archivists, demo, portals, researchers, schedules
+from . import archivists, copies, demo, portals, researchers, schedules
 from .common import EXIT_CODES, as_click_error, one_line
 
 
@@ -65,7 +65,7 @@ def cli(debug: bool) -> None:
     """
 
 
-for _module in (portals, archivists, schedules, researchers, demo):
+for _module in (portals, archivists, schedules, researchers, copies, demo):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

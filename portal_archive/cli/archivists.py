@@ -373,11 +373,13 @@ def merge(shards: tuple[str, ...], db_path: str, warc_dir: str | None) -> None:
 @db_option
 @click.option("--site", help="Only this site.")
 @click.option("--warc-dir", type=click.Path(file_okay=False), help="The WARC folder (default: warc/ beside --db).")
-def reextract(db_path: str, site: str | None, warc_dir: str | None) -> None:
+@click.option("--attachments", is_flag=True, help="Read the text of the fetched attachments (PDF, DOCX, XLSX) instead.")
+def reextract(db_path: str, site: str | None, warc_dir: str | None, attachments: bool = False) -> None:
     """Rebuild article records from the archived WARC responses, with no network.
 
     Run after an extractor improvement: each article's latest capture is extracted again, and a
-    version is added only where the record really changed.
+    version is added only where the record really changed. --attachments reads the text of every
+    fetched attachment again from its capture (what `search --in attachments` searches) instead.
     """
     from ..reextract import reextract as run_reextract
 
@@ -385,6 +387,9 @@ def reextract(db_path: str, site: str | None, warc_dir: str | None) -> None:
     if site:  # checked before the archive is opened to write: a typo writes nothing
         with open_archive(db_path, readonly=True) as reading:
             key = archived_site(reading, site)
+    if attachments:
+        _reextract_attachments(db_path, key, warc_dir)
+        return
     archive = open_archive(db_path, readonly=False)
     try:
         report = run_reextract(archive, _warc_dir(db_path, warc_dir), site=key)
@@ -396,6 +401,20 @@ def reextract(db_path: str, site: str | None, warc_dir: str | None) -> None:
     )
     if report.missing:
         raise Failure(f"{report.missing} article(s) have no readable WARC capture (see `portal-archive verify`)")
+
+
+def _reextract_attachments(db_path: str, site: str | None, warc_dir: str | None) -> None:
+    from ..reextract import reextract_attachments
+
+    archive = open_archive(db_path, readonly=False)
+    try:
+        report = reextract_attachments(archive, _warc_dir(db_path, warc_dir), site=site)
+    finally:
+        archive.close()
+    statuses = ", ".join(f"{n} {status}" for status, n in sorted(report.statuses.items())) or "none read"
+    click.echo(f"read {report.checked} attachments: {statuses}; {report.missing} without a readable capture")
+    if report.missing:
+        raise Failure(f"{report.missing} attachment(s) have no readable WARC capture (see `portal-archive verify`)")
 
 
 @click.command(epilog=EXIT_CODES)
