@@ -279,6 +279,13 @@ def m007_captures(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m010_fetch_url(db: sqlite_utils.Database) -> None:
+    """Pages are asked for as their links name them; the frontier keeps that form of a pending
+    URL (when it is not the canonical URL) so a resumed crawl asks for the same."""
+    db.execute("ALTER TABLE frontier ADD COLUMN fetch_url TEXT")
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -399,6 +399,24 @@ class Archive:
             )
         ]
 
+    def frontier_fetch_urls(self, site: str) -> dict[str, str]:
+        """URL → the URL as its page linked it, for the site's frontier URLs asked for as linked."""
+        return dict(
+            self.db.execute("SELECT url, fetch_url FROM frontier WHERE site = ? AND fetch_url IS NOT NULL", [site]).fetchall()
+        )
+
+    def fetched_urls(self, site: str) -> dict[str, str]:
+        """URL → the URL its latest version was fetched as, for the site's articles fetched as
+        another URL than their own (as linked, or after a redirect)."""
+        return dict(
+            self.db.execute(
+                "SELECT a.url, v.fetched_url FROM articles a JOIN article_versions v "
+                "ON v.article_id = a.id AND v.version = a.versions "
+                "WHERE a.site = ? AND v.fetched_url IS NOT NULL AND v.fetched_url != a.url",
+                [site],
+            ).fetchall()
+        )
+
     def attachment_origin(self, url: str) -> tuple[str, str | None] | None:
         """(article URL, link text) of an attachment listed in the archive (to fetch it on resume)."""
         row = self.db.execute(
@@ -498,10 +516,11 @@ class Archive:
         if mark.status == "pending":
             # A URL first found beyond the depth limit, found again nearer the start: now pending.
             self.db.execute(
-                "INSERT INTO frontier (site, url, kind, depth, status, run_id, discovered_at) "
-                "VALUES (?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (site, url) DO UPDATE SET status = 'pending', "
-                "depth = excluded.depth, error = NULL WHERE frontier.status = 'skipped' AND frontier.error LIKE 'limit:%'",
-                [site, mark.url, mark.kind, mark.depth, run_id, mark.at],
+                "INSERT INTO frontier (site, url, kind, depth, status, run_id, discovered_at, fetch_url) "
+                "VALUES (?, ?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (site, url) DO UPDATE SET status = 'pending', "
+                "depth = excluded.depth, error = NULL, fetch_url = coalesce(excluded.fetch_url, frontier.fetch_url) "
+                "WHERE frontier.status = 'skipped' AND frontier.error LIKE 'limit:%'",
+                [site, mark.url, mark.kind, mark.depth, run_id, mark.at, mark.fetch_url],
             )
             return
         self.db.execute(

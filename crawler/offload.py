@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 from twisted.internet.defer import Deferred
 
 from portals.extract import PageAnalysis, analyse
-from portals.links import classify_links
+from portals.links import followed_links
 from portals.profiles import get_profile
 
 logger = logging.getLogger(__name__)
@@ -45,22 +45,25 @@ class ExtractCrashed(RuntimeError):
     """The worker process analysing a page died."""
 
 
+Links = tuple[dict[str, str], dict[str, str]]  # canonical URL → kind, canonical URL → URL as linked
+
+
 def analyse_links(
     body: bytes, url: str, profile_name: str | None, content_type: str | None, hosts: Collection[str]
-) -> tuple[PageAnalysis, dict[str, str]]:
+) -> tuple[PageAnalysis, Links]:
     """The page (its links dropped: they are in the second value) and the links a crawl of
     ``hosts`` follows, canonical URL → kind, as if none were archived yet (and the traps it
-    does not follow, kind ``trap``)."""
+    does not follow, kind ``trap``), with each followed one as the page links it."""
     page = analyse(body, url, get_profile(profile_name) if profile_name else None, content_type=content_type)
-    found = classify_links(page, hosts, traps=True)
+    links = followed_links(page, hosts, traps=True)
     page.links = []
-    return page, found
+    return page, links
 
 
 def _remote(body: bytes, url: str, profile_name: str | None, content_type: str | None, hosts: tuple[str, ...]) -> tuple:
-    page, found = analyse_links(body, url, profile_name, content_type, hosts)
+    page, links = analyse_links(body, url, profile_name, content_type, hosts)
     # Profiles hold compiled selectors, which do not pickle: they travel by name.
-    return page.url, page.profile.name if page.profile else None, page.record, page.is_article, found
+    return page.url, page.profile.name if page.profile else None, page.record, page.is_article, links
 
 
 def _warm() -> None:
@@ -128,9 +131,9 @@ class Analyser:
 
     def analyse(
         self, body: bytes, url: str, profile_name: str | None, content_type: str | None, hosts: Collection[str]
-    ) -> Deferred[tuple[PageAnalysis, dict[str, str]]]:
+    ) -> Deferred[tuple[PageAnalysis, Links]]:
         if self._pool is None:
-            d: Deferred[tuple[PageAnalysis, dict[str, str]]] = Deferred()
+            d: Deferred[tuple[PageAnalysis, Links]] = Deferred()
             try:
                 d.callback(analyse_links(body, url, profile_name, content_type, hosts))
             except Exception as exc:
@@ -140,7 +143,7 @@ class Analyser:
 
     def _submit(
         self, body: bytes, url: str, profile_name: str | None, content_type: str | None, hosts: tuple[str, ...]
-    ) -> Deferred[tuple[PageAnalysis, dict[str, str]]]:
+    ) -> Deferred[tuple[PageAnalysis, Links]]:
         pool = self._pool
         assert pool is not None
         try:
@@ -148,7 +151,7 @@ class Analyser:
         except BrokenProcessPool:  # died since the last page: start again and take this one
             self._restart(pool)
             return self.analyse(body, url, profile_name, content_type, hosts)
-        d: Deferred[tuple[PageAnalysis, dict[str, str]]] = Deferred()
+        d: Deferred[tuple[PageAnalysis, Links]] = Deferred()
 
         call = self._call_from_thread
         if call is None:
@@ -163,10 +166,10 @@ class Analyser:
         return d
 
     def _settle(
-        self, d: Deferred[tuple[PageAnalysis, dict[str, str]]], done: Future[Any], url: str, pool: ProcessPoolExecutor
+        self, d: Deferred[tuple[PageAnalysis, Links]], done: Future[Any], url: str, pool: ProcessPoolExecutor
     ) -> None:
         try:
-            page_url, profile_name, record, is_article, found = done.result()
+            page_url, profile_name, record, is_article, links = done.result()
         except BrokenProcessPool:
             self._restart(pool)
             d.errback(ExtractCrashed(f"the process analysing {url} died"))
@@ -174,7 +177,7 @@ class Analyser:
         except Exception as exc:
             d.errback(exc)
             return
-        d.callback((PageAnalysis(page_url, get_profile(profile_name) if profile_name else None, record, is_article), found))
+        d.callback((PageAnalysis(page_url, get_profile(profile_name) if profile_name else None, record, is_article), links))
 
     def _restart(self, broken: ProcessPoolExecutor) -> None:
         old = self._pool

@@ -94,8 +94,14 @@ class CrawlSession:
         chain = self.archive.resumed_chain(previous["id"]) if previous else []
         self.known_before = frozenset(self.known.keys() - self.archive.first_stored_by(chain))
         self.skipped_known: set[str] = set()  # archived articles this (incremental) crawl did not fetch
+        # URL → what to ask for, where that is not the URL itself: as the page that linked to it
+        # named it (a resumed frontier), or as it was last fetched (an archived article).
+        self.fetch_as: dict[str, str] = {}
         if mode == "revisit" and previous is None:  # every archived article is re-checked
             self.seeds += [(url, "article", 1) for url in self.known]
+            self.fetch_as.update(self.archive.fetched_urls(site))
+        if previous is not None:
+            self.fetch_as.update(self.archive.frontier_fetch_urls(site))
         self.run_id = self.archive.start_run(
             site,
             [u for u, _, _ in self.seeds][:50],
@@ -117,7 +123,9 @@ class CrawlSession:
         self._batch = Batch()
         # The seeds are in the frontier from the start: a crawl ended before it fetched them
         # still accounts for them, and a resume asks for them again.
-        self._batch.pages = [FrontierMark(url, "pending", kind, depth, now()) for url, kind, depth in self.seeds]
+        self._batch.pages = [
+            FrontierMark(url, "pending", kind, depth, now(), fetch_url=self.fetch_as.get(url)) for url, kind, depth in self.seeds
+        ]
         self._last_flush = time.monotonic()
         self.closed = False
 

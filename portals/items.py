@@ -63,6 +63,7 @@ class FrontierMark:
     error: str | None = None
     attempts: int = 1  # requests made for it in this crawl (retries included)
     capture: Capture | None = None  # a fetched URL: the new WARC record holding its payload, if any
+    fetch_url: str | None = None  # a discovered URL as its page links it (what is requested), if not ``url``
 
 
 @dataclass(frozen=True)

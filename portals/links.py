@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from .extract import PageAnalysis
 from .extract.vocabulary import UNFOLLOWED_LINKS
@@ -61,9 +61,19 @@ def classify_links(
 ) -> dict[str, str]:
     """canonical URL → kind, for every link of ``page`` a crawl of ``hosts`` follows, in order;
     with ``traps``, also the links on those hosts it does not follow as traps (kind ``trap``)."""
+    return followed_links(page, hosts, is_known, traps=traps)[0]
+
+
+def followed_links(
+    page: PageAnalysis, hosts: Collection[str], is_known: Callable[[str], bool] = lambda url: False, *, traps: bool = False
+) -> tuple[dict[str, str], dict[str, str]]:
+    """``classify_links``, and canonical URL → the URL as the page links it (its first link,
+    absolute, without fragment): what a crawl asks for. The canonical form only decides what
+    was seen already and which article a page is."""
     profile = page.profile
     drop = profile.drop_params if profile else frozenset()
     found: dict[str, str] = {}
+    linked: dict[str, str] = {}
     for href, text in page.links:
         if host_of(href) not in hosts:
             continue
@@ -78,4 +88,5 @@ def classify_links(
                 found[url] = "trap"
             continue
         found[url] = kind_of(url, profile, is_known(url))
-    return found
+        linked[url] = urldefrag(href)[0]
+    return found, linked

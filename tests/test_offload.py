@@ -57,13 +57,14 @@ class Results:
 
 
 def _same(a: Any, b: Any) -> None:
-    page_a, found_a = a
-    page_b, found_b = b
+    page_a, (found_a, linked_a) = a
+    page_b, (found_b, linked_b) = b
     assert page_a.url == page_b.url
     assert (page_a.profile.name if page_a.profile else None) == (page_b.profile.name if page_b.profile else None)
     assert page_a.record.to_dict() == page_b.record.to_dict()
     assert page_a.is_article == page_b.is_article
     assert list(found_a.items()) == list(found_b.items())  # same links, same kinds, same order
+    assert list(linked_a.items()) == list(linked_b.items())  # each as the page links it
 
 
 def test_worker_processes_give_what_in_process_analysis_gives() -> None:

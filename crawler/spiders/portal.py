@@ -3,9 +3,12 @@
 The site is a registered domain (its registry row gives the start URLs and the family profile)
 or any start URL (``-a site=http://127.0.0.1:8000/``: generic discovery and extraction, family
 detected from the pages). The spider follows listing pages, pagination and article links within
-the site's own hosts, skips the profile's traps, requests every page by its canonical URL (so a
-URL is fetched once, whatever parameter order or tracking junk a link carries), and hands article
-records, attachments, visitor statistics and frontier marks to the pipeline.
+the site's own hosts, skips the profile's traps, requests every page as its first link names it
+(what the WARC holds is what pages link to, so a replay tool finds the links; only a www./bare
+alias of the start host is asked for on the start host, so an article's record does not depend on
+which alias a link named) and knows it by its canonical URL (so a URL is fetched once, whatever
+parameter order or tracking junk its links carry), and hands article records, attachments,
+visitor statistics and frontier marks to the pipeline.
 
 Modes (``-a mode=…``): ``incremental`` (default) fetches listings and only the articles not yet
 archived, and stops paging a listing at a page that holds only known articles; ``revisit`` also
@@ -198,7 +201,8 @@ class PortalSpider(scrapy.Spider):
                 continue
             yield self._request(url, kind, depth, priority=10)
 
-    def _request(self, url: str, kind: str, depth: int, priority: int = 0) -> scrapy.Request:
+    def _request(self, url: str, kind: str, depth: int, priority: int = 0, fetch: str | None = None) -> scrapy.Request:
+        """A request for the page known as ``url`` (canonical), asked for as ``fetch`` (as linked)."""
         meta: dict[str, Any] = {"frontier_url": url, "kind": kind, "depth": depth}
         headers = {}
         if kind == "article" and self.mode == "revisit" and self.session.is_known(url):
@@ -208,7 +212,8 @@ class PortalSpider(scrapy.Spider):
             if modified:
                 headers["If-Modified-Since"] = modified
             meta["handle_httpstatus_list"] = [304]
-        return scrapy.Request(url, callback=self.parse, errback=self.failed, meta=meta, headers=headers, priority=priority)
+        fetch = fetch or self.session.fetch_as.get(url, url)
+        return scrapy.Request(fetch, callback=self.parse, errback=self.failed, meta=meta, headers=headers, priority=priority)
 
     # -- pages ----------------------------------------------------------------------------
     async def parse(self, response: Response) -> AsyncIterator[Any]:
@@ -261,7 +266,7 @@ class PortalSpider(scrapy.Spider):
             yield FrontierMark(url, "failed", kind, depth, at, response.status, error="empty_page: no content", attempts=attempts)
             return
         try:
-            page, found = await maybe_deferred_to_future(
+            page, (found, linked) = await maybe_deferred_to_future(
                 self.analyser.analyse(
                     response.body, response.url, self.profile.name if self.profile else None, content_type, self.allowed_domains
                 )
@@ -271,16 +276,23 @@ class PortalSpider(scrapy.Spider):
                 url, "failed", kind, depth, at, response.status, error=f"extract_crashed: {exc}", attempts=attempts
             )
             return
+        if self.host_of_alias:  # a www./bare alias of the start host is asked for on the start host
+            found = {self._on_start_host(u): k for u, k in found.items()}
+            linked = {self._on_start_host(u): self._on_start_host(h) for u, h in linked.items()}
         if page.is_article:
             yield ArticleItem(page.record, self._provenance(response, at))
             for output in self._attachments(page, at):
                 yield output
         if page.record.visitor_stats:
             yield VisitorObservation(page.record.site, page.record.visitor_stats, at, page.url)
-        if self.host_of_alias:
-            found = {self._on_start_host(u): k for u, k in found.items()}
-        requests = list(self._follow(page, found, depth))
-        marks = [FrontierMark(r.meta["frontier_url"], "pending", r.meta["kind"], depth + 1, at) for r in requests]
+        requests = list(self._follow(page, found, linked, depth))
+        marks = [
+            FrontierMark(
+                r.meta["frontier_url"], "pending", r.meta["kind"], depth + 1, at,
+                fetch_url=r.url if r.url != r.meta["frontier_url"] else None,
+            )
+            for r in requests
+        ]
         marks += self.unfollowed
         self.unfollowed = []
         if marks:  # in the frontier before they are requested
@@ -328,7 +340,9 @@ class PortalSpider(scrapy.Spider):
         pointer: WarcPointer | None = response.meta.get("warc")
         return pointer.holder if pointer is not None and pointer.revisit_of is None else None
 
-    def _follow(self, page: PageAnalysis, found: dict[str, str], depth: int) -> Iterator[scrapy.Request]:
+    def _follow(
+        self, page: PageAnalysis, found: dict[str, str], linked: dict[str, str], depth: int
+    ) -> Iterator[scrapy.Request]:
         """Requests for the links this crawl follows. The links it does not follow, and why (a
         trap, beyond the depth limit), go to ``self.unfollowed`` as ``skipped`` marks, once each."""
         traps = [u for u, k in found.items() if k == "trap"]
@@ -360,7 +374,7 @@ class PortalSpider(scrapy.Spider):
                     self._unfollowed(url, kind, depth + 1, "limit: max_depth")
                 continue
             self.requested.add(url)
-            yield self._request(url, kind, depth + 1, {"article": 5, "listing": 1}.get(kind, 0))
+            yield self._request(url, kind, depth + 1, {"article": 5, "listing": 1}.get(kind, 0), linked.get(url))
 
     def _on_start_host(self, url: str) -> str:
         """``url`` on the host the start URL names, if it is on that host's www./bare alias."""
