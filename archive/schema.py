@@ -286,6 +286,52 @@ def m010_fetch_url(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE frontier ADD COLUMN fetch_url TEXT")
 
 
+@migration
+def m013_sources_and_removals(db: sqlite_utils.Database) -> None:
+    """Sitemaps and feeds as frontier sources (what each lists, and when it last changed), and
+    removed articles as events: an article gone (404/410, a soft 404, no longer listed) keeps its
+    versions, is marked with when it was first seen gone, and is marked back if it returns."""
+    _statements(
+        db,
+        """
+        ALTER TABLE articles ADD COLUMN gone_since TEXT;
+        CREATE INDEX articles_gone ON articles(site, gone_since) WHERE gone_since IS NOT NULL;
+        CREATE TABLE article_events (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            event TEXT NOT NULL,
+            at TEXT NOT NULL,
+            run_id INTEGER REFERENCES crawl_runs(id),
+            http_status INTEGER,
+            final_url TEXT,
+            evidence TEXT
+        );
+        CREATE INDEX article_events_article ON article_events(article_id, id);
+        CREATE TABLE sources (
+            site TEXT NOT NULL,
+            url TEXT NOT NULL,
+            kind TEXT,
+            status TEXT NOT NULL,
+            first_seen TEXT,
+            last_fetched TEXT,
+            entries INTEGER,
+            run_id INTEGER REFERENCES crawl_runs(id),
+            PRIMARY KEY (site, url)
+        );
+        CREATE TABLE source_entries (
+            site TEXT NOT NULL,
+            url TEXT NOT NULL,
+            source TEXT NOT NULL,
+            modified TEXT,
+            first_listed TEXT,
+            last_listed TEXT,
+            run_id INTEGER REFERENCES crawl_runs(id),
+            PRIMARY KEY (site, url)
+        )
+        """,
+    )
+
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -57,6 +57,7 @@ class Filters:
     families: tuple[str, ...] = ()
     since: str | None = None
     until: str | None = None
+    presence: str | None = None  # articles only: "gone" (marked removed from their portal) or "present"
 
     @classmethod
     def of(
@@ -92,6 +93,8 @@ class Filters:
         if self.families:
             where.append(f"{alias}.family IN ({', '.join('?' for _ in self.families)})")
             params.extend(self.families)
+        if self.presence:
+            where.append(f"{alias}.gone_since IS {'NOT ' if self.presence == 'gone' else ''}NULL")
         column = f"{alias}.{date_column}"
         if self.since:
             where.append(f"{column} >= ?")

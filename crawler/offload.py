@@ -165,9 +165,7 @@ class Analyser:
         future.add_done_callback(settle)
         return d
 
-    def _settle(
-        self, d: Deferred[tuple[PageAnalysis, Links]], done: Future[Any], url: str, pool: ProcessPoolExecutor
-    ) -> None:
+    def _settle(self, d: Deferred[tuple[PageAnalysis, Links]], done: Future[Any], url: str, pool: ProcessPoolExecutor) -> None:
         try:
             page_url, profile_name, record, is_article, links = done.result()
         except BrokenProcessPool:

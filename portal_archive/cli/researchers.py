@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -44,6 +45,8 @@ from .common import (
     help="Output format; json, jsonl and csv carry id, date, site, title, url, snippet (matches in <mark>), "
     "score (bm25, higher is better; empty with --sort date).",
 )
+@click.option("--gone", "presence", flag_value="gone", help="Only articles marked removed from their portal.")
+@click.option("--present", "presence", flag_value="present", help="Only articles not marked removed.")
 def search(
     query: str,
     db_path: str,
@@ -55,6 +58,7 @@ def search(
     limit: int = 20,
     sort: str = "relevance",
     fmt: str = "table",
+    presence: str | None = None,
 ) -> None:
     """Search archived articles, with or without diacritics.
 
@@ -73,7 +77,7 @@ def search(
     archive = open_archive(db_path, readonly=True)
     mark = TERMINAL_MARK if fmt == "table" else ("<mark>", "</mark>")
     try:
-        filters = checked_filters(archive, sites, provinces, families, since, until)
+        filters = dataclasses.replace(checked_filters(archive, sites, provinces, families, since, until), presence=presence)
         hits = run_search(archive, query, filters, limit=limit, order=sort, mark=mark)
         total = count(archive, query, filters) if fmt == "table" else len(hits)
     except QueryError as exc:
