@@ -626,7 +626,16 @@ class PortalSpider(scrapy.Spider):
         if meta.get("kind") == "source":
             yield SourceSeen(url, None, "absent" if meta.get("probe") else "failed", at)
             if meta.get("probe"):  # a usual path the portal does not serve: nothing failed
-                yield FrontierMark(url, "skipped", "source", 0, at, status, error=f"no_source: {kind}", attempts=_attempts(meta))
+                yield FrontierMark(
+                    url,
+                    "skipped",
+                    "source",
+                    0,
+                    at,
+                    status,
+                    error=f"no_source: {kind}: {message.removeprefix(kind + ': ')[:200]}",
+                    attempts=_attempts(meta),
+                )
                 return
         if status in (404, 410) and self.session.is_known(url):
             yield ArticleEvent(url, "gone", at, status, request.url, f"http_{status}")
