@@ -60,6 +60,7 @@ class ArticleHistory:
     attachments: list[dict[str, Any]]
     copies: list[dict[str, Any]] = field(default_factory=list)  # on other sites (``archive.copies``)
     original: dict[str, Any] | None = None  # the copy on the site its credit line names
+    events: list[dict[str, Any]] = field(default_factory=list)  # found gone, found back
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +70,7 @@ class ArticleHistory:
             "attachments": self.attachments,
             "copies": self.copies,
             "original": self.original,
+            "events": self.events,
         }
 
 
@@ -127,8 +129,9 @@ def history(archive: Archive, key: str) -> ArticleHistory:
         )
     )
     copies = copies_of(archive.db, article_id)
+    events = archive.article_events(article_id) if archive.db["article_events"].exists() else []
     return ArticleHistory(
-        article, site_places().get(article["site"]), versions, attachments, copies, original_of(archive.db, article_id)
+        article, site_places().get(article["site"]), versions, attachments, copies, original_of(archive.db, article_id), events
     )
 
 
@@ -206,6 +209,7 @@ def render_text(hist: ArticleHistory, *, body: bool = True, diff: bool = False) 
         ("source", source),
         ("views", f"{a['views']:,}" if a["views"] is not None else None),
         ("archived", f"first seen {a['first_seen']}, last seen {a['last_seen']}, last changed {a['last_changed']}"),
+        ("status", f"gone since {a['gone_since']}" if a.get("gone_since") else None),
     ]
     out += [f"{name:<9} {value}" for name, value in fields if value]
     if body:
@@ -222,6 +226,12 @@ def render_text(hist: ArticleHistory, *, body: bool = True, diff: bool = False) 
         if v.fetched_url and v.fetched_url != a["url"]:
             out.append(f"     fetched from {v.fetched_url}")
         out.append("     " + _warc(v.warc_file, v.warc_offset, v.warc_record_id, v.payload_digest, v.warc_dir))
+    if hist.events:
+        out += ["", f"Removals ({len(hist.events)})"]
+        for e in hist.events:
+            status = f"HTTP {e['http_status']}  " if e["http_status"] else ""
+            where = f"  at {e['final_url']}" if e["final_url"] and e["final_url"] != a["url"] else ""
+            out.append(f"  {e['at']}  run {e['run_id'] or '-'}  {e['event']}  {status}{e['evidence'] or ''}{where}".rstrip())
     if hist.attachments:
         out += ["", f"Attachments ({len(hist.attachments)})"]
         for t in hist.attachments:

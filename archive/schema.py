@@ -281,7 +281,7 @@ def m007_captures(db: sqlite_utils.Database) -> None:
 
 
 @migration
-def m010_fetch_url(db: sqlite_utils.Database) -> None:
+def m008_fetch_url(db: sqlite_utils.Database) -> None:
     """Pages are asked for as their links name them; the frontier keeps that form of a pending
     URL (when it is not the canonical URL) so a resumed crawl asks for the same."""
     db.execute("ALTER TABLE frontier ADD COLUMN fetch_url TEXT")
@@ -310,7 +310,7 @@ def m009_attachment_text(db: sqlite_utils.Database) -> None:
 
 
 @migration
-def m008_title_index(db: sqlite_utils.Database) -> None:
+def m010_title_index(db: sqlite_utils.Database) -> None:
     """An index of titles alone, beside the full one: relevance search ranks the articles whose
     title holds the query first, and scores them all, without reading the full index's long
     lists of common syllables. Filled from the full index's titles (text already folded)."""
@@ -325,7 +325,7 @@ def m008_title_index(db: sqlite_utils.Database) -> None:
 
 
 @migration
-def m012_site_status(db: sqlite_utils.Database) -> None:
+def m011_site_status(db: sqlite_utils.Database) -> None:
     """Sites as crawls find them (``archive.site_status``): the events (moved, dark, back,
     active) and a view of each site's latest status and last successful crawl; the registry's
     date of a site's status. Sites crawled before are ``active`` since their first crawl that
@@ -360,7 +360,7 @@ def m012_site_status(db: sqlite_utils.Database) -> None:
 
 
 @migration
-def m014_copies(db: sqlite_utils.Database) -> None:
+def m012_copies(db: sqlite_utils.Database) -> None:
     """Republished copies (``archive.copies``): each article's signature (exact key, MinHash,
     the site its credit line names), its LSH band keys, and the copies found on other sites,
     linked both ways. Found at ingest; articles stored before are linked by `copies --rebuild`."""
@@ -388,6 +388,52 @@ def m014_copies(db: sqlite_utils.Database) -> None:
             similarity REAL NOT NULL,
             PRIMARY KEY (article_id, copy_id)
         ) WITHOUT ROWID
+        """,
+    )
+
+
+@migration
+def m013_sources_and_removals(db: sqlite_utils.Database) -> None:
+    """Sitemaps and feeds as frontier sources (what each lists, and when it last changed), and
+    removed articles as events: an article gone (404/410, a soft 404, no longer listed) keeps its
+    versions, is marked with when it was first seen gone, and is marked back if it returns."""
+    _statements(
+        db,
+        """
+        ALTER TABLE articles ADD COLUMN gone_since TEXT;
+        CREATE INDEX articles_gone ON articles(site, gone_since) WHERE gone_since IS NOT NULL;
+        CREATE TABLE article_events (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            event TEXT NOT NULL,
+            at TEXT NOT NULL,
+            run_id INTEGER REFERENCES crawl_runs(id),
+            http_status INTEGER,
+            final_url TEXT,
+            evidence TEXT
+        );
+        CREATE INDEX article_events_article ON article_events(article_id, id);
+        CREATE TABLE sources (
+            site TEXT NOT NULL,
+            url TEXT NOT NULL,
+            kind TEXT,
+            status TEXT NOT NULL,
+            first_seen TEXT,
+            last_fetched TEXT,
+            entries INTEGER,
+            run_id INTEGER REFERENCES crawl_runs(id),
+            PRIMARY KEY (site, url)
+        );
+        CREATE TABLE source_entries (
+            site TEXT NOT NULL,
+            url TEXT NOT NULL,
+            source TEXT NOT NULL,
+            modified TEXT,
+            first_listed TEXT,
+            last_listed TEXT,
+            run_id INTEGER REFERENCES crawl_runs(id),
+            PRIMARY KEY (site, url)
+        )
         """,
     )
 

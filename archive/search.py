@@ -71,6 +71,7 @@ class Filters:
     publishers: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
     changed: bool = False  # only articles with more than one version (changed after publication)
+    presence: str | None = None  # articles only: "gone" (marked removed from their portal) or "present"
 
     @classmethod
     def of(
@@ -120,6 +121,8 @@ class Filters:
         if self.families:
             where.append(f"{alias}.family IN ({', '.join('?' for _ in self.families)})")
             params.extend(self.families)
+        if self.presence:
+            where.append(f"{alias}.gone_since IS {'NOT ' if self.presence == 'gone' else ''}NULL")
         column = f"{alias}.{date_column}"
         if self.since:
             where.append(f"{column} >= ?")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 
 from portals.folding import TOKENIZER_FOLDS, indexed
-from portals.items import AttachmentRow, Capture, FrontierMark, Provenance, VisitorObservation
+from portals.items import ArticleEvent, AttachmentRow, Capture, FrontierMark, Provenance, SourceSeen, VisitorObservation
 from portals.record import VISITOR_KEYS, Record
 
 from .copies import link_copies
@@ -231,9 +231,19 @@ class Batch:
     pages: list[FrontierMark] = field(default_factory=list)
     attachments: list[AttachmentRow] = field(default_factory=list)
     visitors: list[VisitorObservation] = field(default_factory=list)
+    sources: list[SourceSeen] = field(default_factory=list)
+    events: list[ArticleEvent] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.articles) + len(self.seen) + len(self.pages) + len(self.attachments) + len(self.visitors)
+        return (
+            len(self.articles)
+            + len(self.seen)
+            + len(self.pages)
+            + len(self.attachments)
+            + len(self.visitors)
+            + len(self.sources)
+            + len(self.events)
+        )
 
 
 @dataclass
@@ -580,6 +590,78 @@ class Archive:
             ).fetchall()
         )
 
+    # -- sources and removals --------------------------------------------------------------------
+    def sources(self, site: str) -> dict[str, tuple[str | None, str]]:
+        """url → (kind, status) of the sitemaps and feeds found for ``site`` (and usual paths probed)."""
+        return {u: (k, st) for u, k, st in self.db.execute("SELECT url, kind, status FROM sources WHERE site = ?", [site])}
+
+    def last_seen(self, site: str) -> dict[str, str]:
+        """url → when each archived article of ``site`` was last fetched or confirmed unchanged."""
+        return dict(self.db.execute("SELECT url, last_seen FROM articles WHERE site = ?", [site]).fetchall())
+
+    def gone(self, site: str) -> set[str]:
+        """URLs of the articles of ``site`` marked gone."""
+        return {u for (u,) in self.db.execute("SELECT url FROM articles WHERE site = ? AND gone_since IS NOT NULL", [site])}
+
+    def _add_source(self, site: str, source: SourceSeen, run_id: int | None) -> None:
+        self.db.execute(
+            "INSERT INTO sources (site, url, kind, status, first_seen, last_fetched, entries, run_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, url) DO UPDATE SET kind = coalesce(excluded.kind, "
+            "sources.kind), status = excluded.status, last_fetched = excluded.last_fetched, "
+            "entries = excluded.entries, run_id = excluded.run_id",
+            [site, source.url, source.kind, source.status, source.at, source.at, len(source.entries), run_id],
+        )
+        if source.kind == "sitemap":  # a feed lists the latest few: leaving it removes nothing
+            self.db.conn.executemany(
+                "INSERT INTO source_entries (site, url, source, modified, first_listed, last_listed, run_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, url) DO UPDATE SET source = excluded.source, "
+                "modified = coalesce(excluded.modified, source_entries.modified), "
+                "last_listed = excluded.last_listed, run_id = excluded.run_id",
+                [(site, url, source.url, modified, source.at, source.at, run_id) for url, modified in source.entries],
+            )
+
+    def _add_event(self, event: ArticleEvent, run_id: int | None, *, only_if_gone: bool = False) -> None:
+        row = self.db.execute("SELECT id, gone_since FROM articles WHERE url = ?", [event.url]).fetchone()
+        if row is None:
+            return
+        article_id, gone_since = row
+        if (event.event == "gone") == (gone_since is not None) or (only_if_gone and gone_since is None):
+            return  # already so: the first sighting is the one recorded
+        self.db.execute(
+            "INSERT INTO article_events (article_id, event, at, run_id, http_status, final_url, evidence) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [article_id, event.event, event.at, run_id, event.http_status, event.final_url, event.evidence],
+        )
+        self.db.execute(
+            "UPDATE articles SET gone_since = ? WHERE id = ?", [event.at if event.event == "gone" else None, article_id]
+        )
+
+    def mark_unlisted(self, site: str, run_id: int, at: str, sources: Iterable[str]) -> int:
+        """Articles of ``site`` that ``sources`` (each fetched whole by run ``run_id``) listed before
+        and list no longer: gone. Return how many."""
+        fetched = list(sources)
+        if not fetched:
+            return 0
+        marks = ",".join("?" * len(fetched))
+        with transaction(self.db):
+            rows = self.db.execute(
+                f"SELECT e.url, e.source FROM source_entries e JOIN articles a ON a.url = e.url "
+                f"WHERE e.site = ? AND e.run_id IS NOT ? AND e.source IN ({marks}) AND a.gone_since IS NULL",
+                [site, run_id, *fetched],
+            ).fetchall()
+            for url, source in rows:
+                self._add_event(ArticleEvent(url, "gone", at, evidence=f"unlisted: no longer in {source}"), run_id)
+        return len(rows)
+
+    def article_events(self, article_id: int) -> list[dict[str, Any]]:
+        return [
+            dict(r)
+            for r in self.db.query(
+                "SELECT event, at, http_status, final_url, evidence, run_id FROM article_events WHERE article_id = ? ORDER BY id",
+                [article_id],
+            )
+        ]
+
     def attachment_origin(self, url: str) -> tuple[str, str | None] | None:
         """(article URL, link text) of an attachment listed in the archive (to fetch it on resume)."""
         row = self.db.execute(
@@ -635,6 +717,15 @@ class Archive:
                 self._add_attachment(row, run_id)
             for obs in batch.visitors:
                 self._add_visitor_stats(obs, run_id)
+            for source in batch.sources:
+                self._add_source(site or "", source, run_id)
+            for event in batch.events:
+                self._add_event(event, run_id)
+            # An article found removed and fetched again since: back (asked only of archives that
+            # have removed articles: the partial index answers at once).
+            if self.db.execute("SELECT 1 FROM articles WHERE gone_since IS NOT NULL LIMIT 1").fetchone():
+                for url, at in [(r.url, p.fetched_at) for r, p in batch.articles] + batch.seen:
+                    self._add_event(ArticleEvent(url, "back", at), run_id, only_if_gone=True)
             if run_id is not None:
                 done = sum(1 for m in batch.pages if m.status == "done")
                 self.db.execute(

@@ -594,6 +594,7 @@ class Site:
         self.robots = (folder / "robots.txt").read_bytes().replace(family.template_host.encode(), host.encode())
         self.not_found = (folder / "pages" / "404.html").read_bytes().replace(family.template_host.encode(), host.encode())
         self.last_modified = format_datetime(LAST_DAY.astimezone(UTC), usegmt=True)
+        self.sitemap = False  # with a sitemap: robots.txt names /sitemap.xml, listing every article
 
     # -- lookups ------------------------------------------------------------------------------
     def index_of_id(self, text: str) -> int:
@@ -731,6 +732,18 @@ class Site:
             out.append(link(fam.pager_next, page + 1))
         return fam.pager_sep.join(out) if pages > 1 else ""
 
+    def render_sitemap(self) -> bytes:
+        """Every article with its ``lastmod`` (published, or edited since)."""
+        entries = "".join(
+            f"<url><loc>http://{self.host}{esc(self.path(a))}</loc>"
+            f"<lastmod>{self.versions.get(a.index, (0, a.published))[1].isoformat()}</lastmod></url>\n"
+            for a in self.articles
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            f"{entries}</urlset>\n"
+        ).encode()
+
     def newest(self, k: int) -> list[int]:
         n = len(self.articles)
         return [(n - 1 - j) % n for j in range(k)] if n else []
@@ -749,7 +762,10 @@ class Site:
         """(kind, response) for a GET of ``path?query`` on this site."""
         html_type = {"Content-Type": "text/html; charset=utf-8"}
         if path == "/robots.txt":
-            return "robots", Response(200, {"Content-Type": "text/plain; charset=utf-8"}, self.robots)
+            robots = self.robots + (f"\nSitemap: http://{self.host}/sitemap.xml\n".encode() if self.sitemap else b"")
+            return "robots", Response(200, {"Content-Type": "text/plain; charset=utf-8"}, robots)
+        if self.sitemap and path == "/sitemap.xml":
+            return "sitemap", Response(200, {"Content-Type": "application/xml"}, self.render_sitemap())
         found = self.family.route(self, path, query)
         if found is not None:
             kind, key, page = found

@@ -13,7 +13,16 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from portals.items import ArticleItem, AttachmentRow, FrontierItem, FrontierMark, SeenItem, VisitorObservation
+from portals.items import (
+    ArticleEvent,
+    ArticleItem,
+    AttachmentRow,
+    FrontierItem,
+    FrontierMark,
+    SeenItem,
+    SourceSeen,
+    VisitorObservation,
+)
 from portals.record import InvalidRecord, validate
 
 from .session import CrawlSession, StorageFailure, stop_crawl
@@ -69,4 +78,8 @@ class ArchivePipeline:
             session.add_attachment(item)
         elif isinstance(item, VisitorObservation):
             session.add_visitor_stats(item)
+        elif isinstance(item, SourceSeen):
+            session.add_source(item)
+        elif isinstance(item, ArticleEvent):
+            session.add_event(item)
         return item

@@ -16,12 +16,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin
 
 from archive.locks import CrawlLocked, acquire_lock, release_lock
 from archive.schema import now
 from archive.site_status import DARK_AFTER, SiteMove, observe_run
 from archive.store import Archive, Batch, WriteResult
-from portals.items import AttachmentRow, Capture, FrontierMark, Provenance, VisitorObservation
+from portals.items import ArticleEvent, AttachmentRow, Capture, FrontierMark, Provenance, SourceSeen, VisitorObservation
+from portals.profiles import get_profile
 from portals.record import Record
 
 from .options import MODES
@@ -83,9 +85,19 @@ class CrawlSession:
         self.archive = Archive(db_path)
         previous = self.archive.resumable_run(site) if resume else None
         self.archive.mark_abandoned_runs(site)
+        # Sitemaps and feeds found by earlier crawls (and usual paths probed); an incremental crawl
+        # of a site that has them asks for them, and for the new or changed pages they list,
+        # instead of walking its listings again.
+        self.sources = self.archive.sources(site)
+        listed = [u for u, (_, status) in self.sources.items() if status == "ok"]
+        self.by_sources = mode == "incremental" and bool(listed)
+        self.sources_ok: set[str] = set()  # sources this run read whole
+        self.last_seen = self.archive.last_seen(site)
+        self.gone = self.archive.gone(site)
         if previous is None:
             self.archive.reset_frontier(site)
-            self.seeds = [(url, "page", 0) for url in start_urls]
+            self.seeds = [] if self.by_sources else [(url, "page", 0) for url in start_urls]
+            self.seeds += [(url, "source", 0) for url in listed or self._probes(start_urls, (settings or {}).get("family"))]
             self.done: set[str] = set()
         else:
             pending = self.archive.frontier(site, "pending") + self.archive.frontier(site, "failed")
@@ -183,6 +195,25 @@ class CrawlSession:
         self._batch.attachments.append(row)
         self._maybe_flush()
 
+    def add_source(self, source: SourceSeen) -> None:
+        self._batch.sources.append(source)
+        self.sources[source.url] = (source.kind or self.sources.get(source.url, (None, ""))[0], source.status)
+        if source.status == "ok":
+            self.sources_ok.add(source.url)
+        self._maybe_flush()
+
+    def add_event(self, event: ArticleEvent) -> None:
+        self._batch.events.append(event)
+        if event.event == "gone":
+            self.gone.add(event.url)
+        self._maybe_flush()
+
+    def _probes(self, start_urls: list[str], family: str | None) -> list[str]:
+        """Where a first crawl looks for sources: ``/sitemap.xml`` and the platform's feed paths
+        (robots.txt ``Sitemap:`` lines are followed when robots.txt arrives)."""
+        paths = ["/sitemap.xml", *(get_profile(family).feeds if family else ())]
+        return list(dict.fromkeys(urljoin(u, p) for u in start_urls[:1] for p in paths))
+
     def add_visitor_stats(self, obs: VisitorObservation) -> None:
         self._batch.visitors = [v for v in self._batch.visitors if v.site != obs.site] + [obs]
         self._maybe_flush()
@@ -254,6 +285,11 @@ class CrawlSession:
             if self.storage_error:
                 self._record_failure()
                 return
+            if status == "finished" and self.sources_ok:  # every source read whole: what they no longer list is gone
+                # ... unless a sitemap that answered before did not: what it lists is unknown.
+                failed = {u for u, (kind, st) in self.sources.items() if st == "failed" and kind in ("sitemap", "sitemapindex")}
+                if not failed:
+                    self.archive.mark_unlisted(self.site, self.run_id, now(), self.sources_ok)
             if status == "finished" and not self.shared_frontier and self.archive.count_frontier(self.site, "pending"):
                 # URLs discovered and never fetched: the crawl did not reach all it found (a
                 # request some filter dropped); --resume asks for them again.

@@ -44,6 +44,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.LocalProxyMiddleware": 90,
     # After robots.txt (100): Crawl-delay is known before the site's first page is requested.
     "crawler.middlewares.CrawlDelayMiddleware": 120,
+    # The sitemaps robots.txt names go to the crawl's frontier.
+    "crawler.sources.RobotsSitemapsMiddleware": 125,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     # Sees the compressed bytes before HttpCompressionMiddleware (590) inflates them.

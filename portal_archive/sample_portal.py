@@ -31,12 +31,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from portals.urls import is_junk_param
+
 DEFAULT_SITES_DIR = Path(__file__).parent / "sample_sites"
 
 
 def route_key(path: str, query: str) -> str:
-    """The lookup key of a request: path plus query with parameters sorted by name."""
-    params = sorted(parse_qsl(query, keep_blank_values=True))
+    """The lookup key of a request: path plus query with parameters sorted by name, without the
+    link-tracking and session parameters (``utm_source``, ``fbclid``, ``zarsrc``, ``PHPSESSID`` …)
+    that a portal's server, like any other, does not read."""
+    params = sorted((k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not is_junk_param(k))
     return (path or "/") + ("?" + urlencode(params) if params else "")
 
 

@@ -121,3 +121,28 @@ class FrontierItem:
     listing adds dozens."""
 
     marks: list[FrontierMark]
+
+
+@dataclass(frozen=True)
+class ArticleEvent:
+    """An archived article found removed (``gone``: 404/410, a soft 404, no longer in a sitemap
+    that listed it) or found again (``back``), with the evidence."""
+
+    url: str
+    event: str  # gone | back
+    at: str
+    http_status: int | None = None
+    final_url: str | None = None
+    evidence: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceSeen:
+    """A sitemap or feed fetched (``ok``, with the pages it lists and when each last changed) or
+    not one (``absent``: a probe of a usual path that answered something else)."""
+
+    url: str
+    kind: str | None  # sitemap | sitemapindex | feed
+    status: str  # ok | absent
+    at: str
+    entries: tuple[tuple[str, str | None], ...] = ()  # (canonical URL, modified) of listed pages

@@ -18,7 +18,8 @@ _KEPT = {"%3A": ":", "%2F": "/", "%40": "@", "%2C": ","}
 _KEEP_IN_QUERY = re.compile("|".join(_KEPT), re.I)
 
 
-def _junk(name: str, extra: frozenset[str]) -> bool:
+def is_junk_param(name: str, extra: frozenset[str] = frozenset()) -> bool:
+    """A query parameter that never identifies content: a session id or link tracking (or one of ``extra``)."""
     low = name.lower()
     return low in SESSION_PARAMS or low in TRACKING_PARAMS or low.startswith("utm_") or low in extra
 
@@ -37,7 +38,7 @@ def canonicalize(url: str, drop_params: frozenset[str] = frozenset()) -> str:
     if port and port != _DEFAULT_PORTS.get(scheme):
         host = f"{host}:{port}"
     path = _SESSION_PATH.sub("", parts.path) or "/"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _junk(k, drop_params)])
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_junk_param(k, drop_params)])
     canonical = canonicalize_url(urlunsplit((scheme, host, path, query, "")))
     # Keep in query values what browsers show as is (Joomla's "id=1605:slug", "ngay=28/08/2020").
     head, sep, tail = canonical.partition("?")

@@ -220,8 +220,11 @@ def test_a_crawl_never_connects_to_a_link_local_address(tmp_path: Path) -> None:
     db = tmp_path / "archive.sqlite"
     result = run_cli("crawl", "http://169.254.169.254/latest/meta-data/", "--db", str(db), "--delay", "0", timeout=60)
     assert result.code == 1, result.out + result.err
-    ((status, error),) = _query(db, "SELECT status, error FROM frontier")
-    assert status == "failed" and error.startswith("address_refused:") and "link-local" in error
+    # The start page and the sitemap a first crawl looks for: neither connected to.
+    rows = _query(db, "SELECT kind, status, error FROM frontier ORDER BY kind")
+    assert [kind for kind, _, _ in rows] == ["page", "source"]
+    for _, status, error in rows:
+        assert status in ("failed", "skipped") and "address_refused" in error and "link-local" in error, rows
 
 
 def test_a_redirect_to_an_address_the_crawl_may_not_reach_is_refused(tmp_path: Path) -> None:

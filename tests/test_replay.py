@@ -35,6 +35,7 @@ from warcio.timeutils import iso_date_to_timestamp
 from archive.warc import IDENTICAL_PAYLOAD, NOT_MODIFIED, WarcFileWriter, payload_digest, read_record
 from portal_archive.sample_portal import SamplePortalServer, route_key
 from portals.items import Capture
+from portals.urls import canonicalize
 
 from .conftest import SITES, run_cli
 
@@ -59,6 +60,11 @@ class Record:
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)
+
+    @property
+    def key(self) -> str:
+        """The canonical URL of the target URI (fetched as the page linked it): the article's URL."""
+        return canonicalize(self.uri)
 
 
 @dataclass
@@ -130,8 +136,10 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
 # -- revisit records ------------------------------------------------------------------------
 def test_a_304_is_a_server_not_modified_revisit_of_the_capture_holding_the_payload(crawled: Crawled) -> None:
     by_id = {r.id: r for r in crawled.records}
-    first = {r.uri: r for r in crawled.of_run(1) if r.type == "response"}
-    revisits = {r.uri: r for r in crawled.of_run(2) if r.type == "revisit" and r.header("WARC-Profile") == NOT_MODIFIED}
+    first = {r.key: r for r in crawled.of_run(1) if r.type == "response"}
+    revisits = {r.key: r for r in crawled.of_run(2) if r.type == "revisit" and r.header("WARC-Profile") == NOT_MODIFIED}
+    # Pages are asked for as the portal links them ("?gd=4&cn=121&tc=4335"), not as rewritten.
+    assert [r for r in first.values() if r.uri != r.key], "the portal names its parameters in an order of its own"
     assert set(revisits) == set(crawled.first), "every archived article re-checked answers 304: a revisit record"
     assert not [r for r in crawled.of_run(2) if r.type == "response" and r.status == "304"], "a 304 kept as a response"
     for url, revisit in revisits.items():
@@ -147,7 +155,7 @@ def test_a_304_is_a_server_not_modified_revisit_of_the_capture_holding_the_paylo
 def test_an_unchanged_body_fetched_in_full_is_an_identical_payload_digest_revisit(crawled: Crawled) -> None:
     by_id = {r.id: r for r in crawled.records}
     changed = f"http://{HOST}{CHANGED}"
-    full = {r.uri: r for r in crawled.of_run(3) if r.type in ("response", "revisit")}
+    full = {r.key: r for r in crawled.of_run(3) if r.type in ("response", "revisit")}
     for url in crawled.first:
         record = full[url]
         if url == changed:
@@ -162,7 +170,7 @@ def test_an_unchanged_body_fetched_in_full_is_an_identical_payload_digest_revisi
         assert record.header("WARC-Refers-To-Date") == earlier.date
         assert record.header("WARC-Payload-Digest") == earlier.header("WARC-Payload-Digest")
     # Listings unchanged since the revisit crawl are revisits too (of their own first capture).
-    assert {r.type for r in crawled.of_run(3) if r.uri == f"http://{HOST}/"} == {"revisit", "request"}
+    assert {r.type for r in crawled.of_run(3) if r.key == f"http://{HOST}/"} == {"revisit", "request"}
 
 
 def test_versions_point_to_the_record_holding_the_payload(crawled: Crawled) -> None:
@@ -212,13 +220,14 @@ def test_pywb_replays_every_article_at_its_latest_capture_with_the_original_byte
         pytest.fail(f"the replay test needs pywb in {REPLAY_PYTHON.parent.parent}: `python3 bootstrap.py test` installs it")
     latest: dict[str, Record] = {}
     for record in crawled.records:
-        if record.type in ("response", "revisit") and record.uri in crawled.served:
-            latest[record.uri] = record  # files and records in the order written: the last wins
+        if record.type in ("response", "revisit") and record.key in crawled.served:
+            latest[record.key] = record  # files and records in the order written: the last wins
     assert {r.type for r in latest.values()} == {"response", "revisit"}
     job = {
         "warcs": sorted(str(p) for p in crawled.warc_dir.glob("*.warc.gz")),
         "work": str(tmp_path),
-        "requests": [{"url": url, "ts": iso_date_to_timestamp(r.date)} for url, r in latest.items()],
+        # Each asked for as the portal links to it: the URL the WARC holds.
+        "requests": [{"url": r.uri, "ts": iso_date_to_timestamp(r.date)} for r in latest.values()],
     }
     proc = subprocess.run(
         [str(REPLAY_PYTHON), str(ROOT / "tests" / "pywb_replay.py")],
@@ -233,7 +242,8 @@ def test_pywb_replays_every_article_at_its_latest_capture_with_the_original_byte
     answers = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     assert len(answers) == len(latest)
     for answer in answers:
-        url, record = answer["url"], latest[answer["url"]]
+        url = canonicalize(answer["url"])
+        record = latest[url]
         assert answer["status"] == 200, answer
         assert answer["sha1"] == hashlib.sha1(crawled.served[url]).hexdigest(), f"{url}: not the original bytes"
         assert answer["length"] == len(crawled.served[url])
@@ -273,9 +283,12 @@ def test_export_wacz_is_valid_and_holds_every_version(crawled: Crawled, tmp_path
     conn = sqlite3.connect(crawled.db)
     articles = {u: (t, d) for u, t, d in conn.execute("SELECT url, title, date FROM articles")}
     assert pages[0]["format"] == "json-pages-1.0"
-    assert sorted(p["url"] for p in pages[1:]) == sorted(articles)
+    # Each page at the URL its captures hold (as the portal linked it), one per article.
+    assert sorted(canonicalize(p["url"]) for p in pages[1:]) == sorted(articles)
+    uris = {r.rec_headers.get_header("WARC-Target-URI") for r in records if r.rec_type == "response"}
     for page in pages[1:]:
-        assert (page["title"], page["date"]) == articles[page["url"]]
+        assert page["url"] in uris
+        assert (page["title"], page["date"]) == articles[canonicalize(page["url"])]
         assert MICROSECONDS.match(page["ts"])
 
     # The filters of `export articles`: a search query selects one article.

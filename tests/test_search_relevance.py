@@ -218,7 +218,7 @@ def test_the_title_index_is_built_for_an_archive_that_had_none(
     # The same articles in an archive made before the index of titles: its rows written as that
     # schema's code wrote them.
     path = tmp_path / "old.sqlite"
-    before = [name for name, _ in schema.MIGRATIONS].index("m008_title_index")
+    before = [name for name, _ in schema.MIGRATIONS].index("m010_title_index")
     with monkeypatch.context() as older:
         older.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:before])
         with Archive(path) as old:

@@ -189,7 +189,7 @@ def test_an_archive_crawled_before_site_events_gets_its_sites_active_since_their
     from archive import schema
 
     names = [name for name, _ in schema.MIGRATIONS]
-    before = schema.MIGRATIONS[: names.index("m012_site_status")]
+    before = schema.MIGRATIONS[: names.index("m011_site_status")]
     path = tmp_path / "old.sqlite"
     with monkeypatch.context() as patched:
         patched.setattr(schema, "MIGRATIONS", before)

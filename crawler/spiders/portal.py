@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -36,6 +36,7 @@ from archive.warc import WarcPointer
 from portals.documents import DocumentText, Limits
 from portals.extract import PageAnalysis
 from portals.items import (
+    ArticleEvent,
     ArticleItem,
     AttachmentRow,
     Capture,
@@ -43,9 +44,10 @@ from portals.items import (
     FrontierMark,
     Provenance,
     SeenItem,
+    SourceSeen,
     VisitorObservation,
 )
-from portals.links import is_pagination
+from portals.links import is_pagination, kind_of
 from portals.profiles import PortalProfile, get_profile
 from portals.registry import find_site
 from portals.urls import canonicalize, host_of, site_of
@@ -56,6 +58,7 @@ from ..documents import DocumentReader
 from ..moves import MoveWatch, dark_after
 from ..offload import Analyser, ExtractCrashed
 from ..session import CrawlSession, done_when_stored
+from ..sources import Entry, SourceError, feed_links, read_source, soft_404
 
 _RUN_STATUS = {"finished": "finished", "shutdown": "interrupted", "cancelled": "interrupted", "storage_failed": "failed"}
 _LIMITS = {
@@ -211,6 +214,9 @@ class PortalSpider(scrapy.Spider):
                 if origin is not None:
                     yield self._attachment_request(url, *origin)
                 continue
+            if kind == "source":
+                yield self._source_request(url)
+                continue
             yield self._request(url, kind, depth, priority=10)
 
     def _request(self, url: str, kind: str, depth: int, priority: int = 0, fetch: str | None = None) -> scrapy.Request:
@@ -288,10 +294,22 @@ class PortalSpider(scrapy.Spider):
                 url, "failed", kind, depth, at, response.status, error=f"extract_crashed: {exc}", attempts=attempts
             )
             return
+        if depth == 0 and not self.session.by_sources:  # the feeds a start page's head names
+            for feed in feed_links(response.body, response.url):
+                if host_of(feed) in self.allowed_domains and canonicalize(feed, self._drop) not in self.requested:
+                    request = self._source_request(feed)
+                    request.meta["probe"] = False
+                    yield FrontierMark(request.meta["frontier_url"], "pending", "source", 0, at)
+                    yield request
         if self.host_of_alias:  # a www./bare alias of the start host is asked for on the start host
             found = {self._on_start_host(u): k for u, k in found.items()}
             linked = {self._on_start_host(u): self._on_start_host(h) for u, h in linked.items()}
-        if page.is_article:
+        removed = None
+        if kind == "article" and self.session.is_known(url):  # an archived article: still there?
+            removed = soft_404(page.record.title, page.record.body, page.url, response.meta.get("redirect_urls"), self.start_urls)
+            if removed:  # its "not found" page is no version of it
+                yield ArticleEvent(url, "gone", at, response.status, response.url, removed)
+        if page.is_article and not removed:
             yield ArticleItem(page.record, self._provenance(response, at))
             for output in self._attachments(page, at):
                 yield output
@@ -300,7 +318,11 @@ class PortalSpider(scrapy.Spider):
         requests = list(self._follow(page, found, linked, depth))
         marks = [
             FrontierMark(
-                r.meta["frontier_url"], "pending", r.meta["kind"], depth + 1, at,
+                r.meta["frontier_url"],
+                "pending",
+                r.meta["kind"],
+                depth + 1,
+                at,
                 fetch_url=r.url if r.url != r.meta["frontier_url"] else None,
             )
             for r in requests
@@ -352,9 +374,7 @@ class PortalSpider(scrapy.Spider):
         pointer: WarcPointer | None = response.meta.get("warc")
         return pointer.holder if pointer is not None and pointer.revisit_of is None else None
 
-    def _follow(
-        self, page: PageAnalysis, found: dict[str, str], linked: dict[str, str], depth: int
-    ) -> Iterator[scrapy.Request]:
+    def _follow(self, page: PageAnalysis, found: dict[str, str], linked: dict[str, str], depth: int) -> Iterator[scrapy.Request]:
         """Requests for the links this crawl follows. The links it does not follow, and why (a
         trap, beyond the depth limit), go to ``self.unfollowed`` as ``skipped`` marks, once each."""
         traps = [u for u, k in found.items() if k == "trap"]
@@ -375,6 +395,8 @@ class PortalSpider(scrapy.Spider):
         for url, kind in found.items():
             if url in self.requested or self.session.is_done(url):
                 continue
+            if self.session.by_sources and (kind != "article" or self.session.is_known(url)):
+                continue  # the sitemaps and feeds list what is new: listings are not walked again
             if kind == "article" and self.mode == "incremental" and self.session.is_known(url):
                 self.session.skipped_known.add(url)
                 continue
@@ -397,6 +419,95 @@ class PortalSpider(scrapy.Spider):
 
     def _unfollowed(self, url: str, kind: str, depth: int, why: str) -> None:
         self.unfollowed.append(FrontierMark(url, "skipped", kind, depth, now(), error=why, attempts=0))
+
+    # -- sitemaps and feeds -----------------------------------------------------------------
+    def _source_request(self, url: str) -> scrapy.Request:
+        canonical = canonicalize(url, self._drop)
+        self.requested.add(canonical)
+        meta = {"frontier_url": canonical, "kind": "source", "depth": 0, "probe": url not in self.session.sources}
+        return scrapy.Request(url, callback=self.parse_source, errback=self.failed, meta=meta, priority=20)
+
+    def sources_in_robots(self, urls: list[str]) -> None:
+        """The sitemaps a robots.txt names: asked for, if on the site and not yet."""
+        for url in urls:
+            if host_of(url) in self.allowed_domains and canonicalize(url, self._drop) not in self.requested:
+                request = self._source_request(url)
+                request.meta["probe"] = False
+                self.session.add_page(FrontierMark(request.meta["frontier_url"], "pending", "source", 0, now()))
+                self.crawler.engine.crawl(request)
+
+    async def parse_source(self, response: Response) -> AsyncIterator[Any]:
+        try:
+            async for output in self._read_source(response):
+                yield output
+        finally:
+            done_when_stored(self.crawler, response.meta)
+
+    async def _read_source(self, response: Response) -> AsyncIterator[Any]:
+        at = now()
+        url = response.meta["frontier_url"]
+        await captured(response.request)
+        if response.meta.get("warc_failed"):
+            return
+        try:
+            source = read_source(response.body, response.url)
+        except SourceError as exc:
+            probe = response.meta.get("probe")
+            yield SourceSeen(url, None, "absent" if probe else "failed", at)
+            yield FrontierMark(url, "skipped" if probe else "failed", "source", 0, at, response.status, error=f"no_source: {exc}")
+            return
+        if source.kind == "sitemapindex":
+            entries = ()
+            requests = [
+                self._source_request(e.url)
+                for e in source.entries
+                if host_of(e.url) in self.allowed_domains and canonicalize(e.url, self._drop) not in self.requested
+            ]
+            marks = [FrontierMark(r.meta["frontier_url"], "pending", "source", 0, at) for r in requests]
+        else:
+            entries, requests = self._listed(source.entries)
+            marks = [
+                FrontierMark(
+                    r.meta["frontier_url"],
+                    "pending",
+                    r.meta["kind"],
+                    1,
+                    at,
+                    fetch_url=r.url if r.url != r.meta["frontier_url"] else None,
+                )
+                for r in requests
+            ]
+        yield SourceSeen(url, source.kind, "ok", at, entries)
+        if marks:
+            yield FrontierItem(marks)
+        for request in requests:
+            yield request
+        yield FrontierMark(url, "done", "source", 0, at, response.status, capture=self._new_capture(response))
+
+    def _listed(self, entries: list[Entry]) -> tuple[tuple[tuple[str, str | None], ...], list[scrapy.Request]]:
+        """The pages a sitemap or feed lists on this site ((canonical URL, modified)), and the
+        requests for those not archived, changed since they were last fetched, or marked gone."""
+        listed: dict[str, str | None] = {}
+        requests = []
+        for entry in entries:
+            if host_of(entry.url) not in self.allowed_domains:
+                continue
+            try:
+                url = self._on_start_host(canonicalize(entry.url, self._drop))
+            except ValueError:
+                continue
+            listed[url] = entry.modified
+            if url in self.requested or self.session.is_done(url):
+                continue
+            if self.session.is_known(url) and self.mode != "full" and url not in self.session.gone:
+                seen = self.session.last_seen.get(url)
+                if self.mode == "incremental" and not (entry.modified and seen and entry.modified > seen):
+                    self.session.skipped_known.add(url)
+                    continue
+            self.requested.add(url)
+            kind = kind_of(url, self.profile) if self.profile and self.profile.article else "article"
+            requests.append(self._request(url, kind, 1, 5, self._on_start_host(urldefrag(entry.url)[0])))
+        return tuple(listed.items()), requests
 
     # -- attachments ----------------------------------------------------------------------
     def _attachments(self, page: PageAnalysis, at: str) -> Iterator[Any]:
@@ -507,6 +618,9 @@ class PortalSpider(scrapy.Spider):
             if "crawl closing" in message:  # dropped at a limit: stays pending, for --resume
                 return
             if message.startswith("redirect_duplicate"):  # redirected to a page this crawl already has
+                target = message.partition(" to ")[2]
+                if self.session.is_known(url) and canonicalize(target, self._drop) in self.start_urls:
+                    yield ArticleEvent(url, "gone", now(), None, target, "soft_404: redirected to the home page")
                 yield FrontierMark(
                     url, "done", meta.get("kind"), meta.get("depth", 0), now(), error=message[:200], attempts=_attempts(meta)
                 )
@@ -529,6 +643,22 @@ class PortalSpider(scrapy.Spider):
         at = now()
         if meta.get("kind") == "attachment":
             yield AttachmentRow(meta["article_url"], url, meta.get("text"), f"failed: {kind}")
+        if meta.get("kind") == "source":
+            yield SourceSeen(url, None, "absent" if meta.get("probe") else "failed", at)
+            if meta.get("probe"):  # a usual path the portal does not serve: nothing failed
+                yield FrontierMark(
+                    url,
+                    "skipped",
+                    "source",
+                    0,
+                    at,
+                    status,
+                    error=f"no_source: {kind}: {message.removeprefix(kind + ': ')[:200]}",
+                    attempts=_attempts(meta),
+                )
+                return
+        if status in (404, 410) and self.session.is_known(url):
+            yield ArticleEvent(url, "gone", at, status, request.url, f"http_{status}")
         yield FrontierMark(
             url,
             "failed",

@@ -63,6 +63,8 @@ from .common import (
     "score (the title's bm25 for title matches by relevance, higher is better; else empty), apart (true: words "
     "typed side by side matched only apart) and cursor (--after it gives the results after this one).",
 )
+@click.option("--gone", "presence", flag_value="gone", help="Only articles marked removed from their portal.")
+@click.option("--present", "presence", flag_value="present", help="Only articles not marked removed.")
 def search(
     query: str,
     db_path: str,
@@ -82,6 +84,7 @@ def search(
     authors: tuple[str, ...] = (),
     changed: bool = False,
     collapse: bool = False,
+    presence: str | None = None,
 ) -> None:
     """Search archived articles, with or without diacritics.
 
@@ -98,7 +101,7 @@ def search(
       portal-archive search "cong van" --in attachments
     """
     if where == "attachments":
-        if offset or cursor or sources or publishers or authors or changed or collapse:
+        if offset or cursor or sources or publishers or authors or changed or collapse or presence:
             raise BadInput("--in attachments takes --site, --province, --family, --since, --until, --limit and --sort only")
         _search_attachments(query, db_path, (sites, provinces, families, since, until), limit, sort, fmt)
         return
@@ -112,7 +115,7 @@ def search(
     mark = TERMINAL_MARK if fmt == "table" else ("<mark>", "</mark>")
     try:
         filters = checked_filters(archive, sites, provinces, families, since, until)
-        filters = replace(filters, sources=sources, publishers=publishers, authors=authors, changed=changed)
+        filters = replace(filters, sources=sources, publishers=publishers, authors=authors, changed=changed, presence=presence)
         wanted = min(limit * 5, 10_000) if collapse else limit  # --collapse: enough hits for `limit` stories
         hits = run_search(archive, query, filters, limit=wanted, order=sort, mark=mark, offset=offset, after=cursor)
         hits = collapse_copies(archive.db, hits, limit) if collapse else hits

@@ -58,6 +58,7 @@ class PortalProfile:
     pagination: tuple[re.Pattern[str], ...] = ()
     trap: tuple[re.Pattern[str], ...] = ()
     drop_params: frozenset[str] = frozenset()
+    feeds: tuple[str, ...] = ()  # the platform's usual feed and sitemap paths, tried on a first crawl
     selectors: dict[str, CSSSelector] = field(default_factory=dict)
     remove: tuple[CSSSelector, ...] = ()
     marker_needles: tuple[tuple[tuple[str, ...], ...], ...] = ()  # for each marker, see needles()
@@ -117,6 +118,7 @@ def parse_profile(path: Path | Traversable) -> PortalProfile:
         pagination=_patterns(path, urls.get("pagination", []), re.I),
         trap=_patterns(path, urls.get("trap", []), re.I),
         drop_params=frozenset(p.lower() for p in urls.get("drop_params", [])),
+        feeds=tuple(urls.get("feeds", ())),
         selectors={k: _selector(path, v) for k, v in selectors.items() if k != "remove" and v},
         remove=tuple(_selector(path, css) for css in selectors.get("remove", [])),
     )
