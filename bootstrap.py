@@ -3,8 +3,9 @@
 
     python3 bootstrap.py demo      # install what the command needs, then `portal-archive demo`
     python3 bootstrap.py test      # install with test dependencies, then the whole test suite
-                                   # (and, when root, Debian's chromium, chromium-driver and
-                                   # redis-server, which the tests drive or start on 127.0.0.1;
+                                   # (and, when root, Debian's chromium, chromium-driver,
+                                   # redis-server and antiword, which the tests drive, start on
+                                   # 127.0.0.1 or read .doc files with;
                                    # and pywb, in .venv/replay-tools, to replay the WARC files)
     python3 bootstrap.py run ARGS  # install what the command needs, then `portal-archive ARGS`
 
@@ -69,7 +70,12 @@ def ensure_replay_tools() -> None:
 
 # Programs the tests start on 127.0.0.1 or drive, by the Debian package that provides them:
 # the browser tests (tests/test_web.py) and the shared-frontier tests (tests/test_scaling.py).
-SYSTEM_PACKAGES = {"chromium": "chromium", "chromedriver": "chromium-driver", "redis-server": "redis-server"}
+SYSTEM_PACKAGES = {
+    "chromium": "chromium",
+    "chromedriver": "chromium-driver",
+    "redis-server": "redis-server",
+    "antiword": "antiword",  # the text of Word 97-2003 .doc attachments (portals/documents.py)
+}
 
 
 def ensure_system_packages() -> None:

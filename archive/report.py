@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -41,6 +41,7 @@ class SiteData:
     last_date: str | None
     months: dict[str, int]  # "YYYY-MM" → articles published
     visitors: list[dict[str, Any]]  # observations, oldest first
+    removals: dict[str, int] = field(default_factory=dict)  # "YYYY-MM" → articles found gone that month
 
 
 @contextmanager
@@ -88,6 +89,14 @@ def _collect(archive: Archive, filters: Filters, versions: bool) -> list[SiteDat
     ):
         if _MONTH.match(month):
             months[site][month] = n
+    removals: dict[str, dict[str, int]] = defaultdict(dict)
+    if archive.db["article_events"].exists():  # an archive of an older schema, opened read-only, has none
+        for site, month, n in archive.db.execute(
+            f"SELECT a.site, substr(e.at, 1, 7) AS month, count(*) FROM article_events e JOIN articles a "
+            f"ON a.id = e.article_id WHERE e.event = 'gone' AND {cond} GROUP BY a.site, month ORDER BY a.site, month",
+            params,
+        ):
+            removals[site][month] = n
     vfilters = Filters(filters.sites, filters.provinces, (), filters.since, filters.until)
     vwhere, vparams = vfilters.conditions("v", "observed_at")
     visitors: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -115,6 +124,7 @@ def _collect(archive: Archive, filters: Filters, versions: bool) -> list[SiteDat
                 last,
                 months.get(site, {}),
                 visitors.get(site, []),
+                removals.get(site, {}),
             )
         )
     return out
@@ -317,6 +327,20 @@ def monthly_table_html(data: list[SiteData]) -> str:
     return "\n".join(parts)
 
 
+def removals_table_html(data: list[SiteData]) -> str:
+    """Per site and month, the archived articles crawls found removed from the portal (404/410,
+    a soft 404, no longer in its sitemap); their versions stay in the archive."""
+    rows = [
+        f'<tr><td>{escape(d.site)}</td><td>{escape(m)}</td><td class="n">{n:,}</td></tr>'
+        for d in data
+        for m, n in sorted(d.removals.items())
+    ]
+    if not rows:
+        return "<p>No archived article was found removed.</p>"
+    head = "<tr><th>Site</th><th>Month found gone</th><th>Articles</th></tr>"
+    return f'<table class="months"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+
+
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#111827;line-height:1.4}
 h1{font-size:1.6rem;margin-bottom:.2rem} h2{margin-top:2rem;border-bottom:1px solid #e5e7eb}
@@ -345,6 +369,8 @@ generated {escape(now())}</p>
 {charts_html(data)}
 <h2>Articles per month, by site</h2>
 {monthly_table_html(data)}
+<h2>Removals per month, by site</h2>
+{removals_table_html(data)}
 </body></html>
 """
 

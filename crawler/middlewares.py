@@ -147,8 +147,12 @@ class RedirectGuardMiddleware:
                 watch.offsite(request.meta, request.url, response.status, location.decode("latin-1").strip(), target)
             raise IgnoreRequest(f"redirect_offsite: to {target}")
         session = getattr(spider, "session", None)
-        if session is not None and session.is_done(canonicalize(target, getattr(spider, "_drop", frozenset()))):
-            # Scrapy would drop the redirect as a duplicate and this URL would stay pending forever.
+        landing = canonicalize(target, getattr(spider, "_drop", frozenset()))
+        asked = landing != request.meta.get("frontier_url") and landing in getattr(spider, "requested", ())
+        if session is not None and (session.is_done(landing) or asked):
+            # A page this crawl has, or has asked for (its answer may not be in yet): Scrapy would
+            # drop the redirect as a duplicate and this URL would stay pending forever. (A redirect
+            # to another spelling of the page itself, a session id added, say, is followed.)
             raise IgnoreRequest(f"redirect_duplicate: to {target}")
         return response
 

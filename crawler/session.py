@@ -97,7 +97,9 @@ class CrawlSession:
         if previous is None:
             self.archive.reset_frontier(site)
             self.seeds = [] if self.by_sources else [(url, "page", 0) for url in start_urls]
-            self.seeds += [(url, "source", 0) for url in listed or self._probes(start_urls, (settings or {}).get("family"))]
+            # The usual paths are probed once: what a later crawl finds, robots.txt names.
+            probes = [] if self.sources else self._probes(start_urls, (settings or {}).get("family"))
+            self.seeds += [(url, "source", 0) for url in listed or probes]
             self.done: set[str] = set()
         else:
             pending = self.archive.frontier(site, "pending") + self.archive.frontier(site, "failed")

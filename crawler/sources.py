@@ -126,7 +126,7 @@ def _lastmod(value: str | None) -> str | None:
 
 
 def sitemaps_in_robots(body: bytes) -> list[str]:
-    return [u.strip() for u in sitemap_urls_from_robots(body.decode("utf-8", errors="replace")) if u.strip()]
+    return [u.strip() for u in sitemap_urls_from_robots(body) if u.strip()]
 
 
 def feed_links(html: bytes, base: str) -> list[str]:

@@ -1,15 +1,16 @@
 """The text of documents attached to articles (decisions, plans, reports), page by page.
 
 ``read_document(data)`` reads PDF (pypdf), DOCX (python-docx), XLSX (openpyxl, read-only:
-one page per sheet) and RTF (striprtf; the "Word" ``.doc`` forms many portals offer are RTF),
-known by their bytes, in the calling process; ``extract_document`` does the
+one page per sheet), RTF (striprtf; the "Word" ``.doc`` forms many portals offer are RTF) and Word
+97–2003 binary ``.doc`` (antiword, where installed), known by their bytes, in the calling process; ``extract_document`` does the
 same in a child process (``python -m portals.documents``) bounded in input size, memory and time,
 so that a hostile or huge file ends as a status, never as a crawl that hangs or runs out of memory.
 Both always return a ``DocumentText``, whose status is one of:
 
 - ``text``: pages of text (stored in the form ``portals.text.clean`` gives, line by line);
 - ``no_text_layer``: a document with pages and no text on any (a scanned PDF);
-- ``unsupported``: not a format read here (Word 97–2003 binary ``.doc``, images, archives …);
+- ``unsupported``: not a format read here (images, archives, Excel 97–2003; Word 97–2003 binary
+  ``.doc`` where antiword is not installed);
 - ``too_large``: larger than the limit, as sent or once unzipped (a zip bomb);
 - ``failed: REASON``: a file that could not be read (corrupt, encrypted, timeout, out of memory).
 
@@ -23,8 +24,10 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -94,7 +97,7 @@ def read_document(data: bytes, limits: Limits | None = None) -> DocumentText:
     if len(data) > limits.max_bytes:
         return DocumentText(TOO_LARGE)
     kind = document_format(data)
-    if kind is None or kind == "doc":
+    if kind is None or (kind == "doc" and not shutil.which("antiword")):
         return DocumentText(UNSUPPORTED)
     if kind in ("docx", "xlsx"):
         try:
@@ -103,11 +106,13 @@ def read_document(data: bytes, limits: Limits | None = None) -> DocumentText:
             return failed(f"unreadable {kind.upper()}: {exc}")
         if unzipped > limits.max_unzipped:
             return DocumentText(TOO_LARGE)
-    reader = {"pdf": _pdf_pages, "docx": _docx_pages, "xlsx": _xlsx_pages, "rtf": _rtf_pages}[kind]
+    reader = {"pdf": _pdf_pages, "docx": _docx_pages, "xlsx": _xlsx_pages, "rtf": _rtf_pages, "doc": _doc_pages}[kind]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # libraries warn about every oddity of a broken file
             raw = reader(data, limits.max_pages)
+    except NotWord:
+        return DocumentText(UNSUPPORTED)
     except MemoryError:
         return failed("out of memory")
     except Exception as exc:
@@ -160,6 +165,30 @@ def _docx_pages(data: bytes, max_pages: int) -> list[str]:
     return ["\n".join(lines) for lines in pages if any(line.strip() for line in lines)] or [""]
 
 
+class NotWord(ValueError):
+    """An OLE file that is no Word document (an Excel 97-2003 workbook, say)."""
+
+
+def _doc_pages(data: bytes, max_pages: int) -> list[str]:
+    """Word 97-2003 binary documents, read by antiword (Debian's, installed by ``bootstrap.py``
+    and CI beside Chromium): UTF-8 text, pages split where the document breaks them."""
+    with tempfile.NamedTemporaryFile(suffix=".doc") as file:
+        file.write(data)
+        file.flush()
+        proc = subprocess.run(
+            [shutil.which("antiword") or "antiword", "-m", "UTF-8.txt", "-w", "0", file.name],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    if proc.returncode != 0:
+        message = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or ["antiword failed"])[-1]
+        if "not a Word Document" in message:
+            raise NotWord(message)
+        raise ValueError(message.removeprefix(file.name).strip(" :") or "antiword failed")
+    return proc.stdout.decode("utf-8", "replace").split("\f")[:max_pages]
+
+
 def _rtf_pages(data: bytes, max_pages: int) -> list[str]:
     """One page: RTF has no pages of its own. ``\\'hh`` escapes are in the code page the header
     names (``\\ansicpg1258``: Vietnamese), ``\\uN`` ones are Unicode."""
@@ -203,7 +232,8 @@ def extract_document(data: bytes, limits: Limits | None = None) -> DocumentText:
     limits = limits or Limits()
     if len(data) > limits.max_bytes:
         return DocumentText(TOO_LARGE)
-    if document_format(data) in (None, "doc"):
+    kind = document_format(data)
+    if kind is None or (kind == "doc" and not shutil.which("antiword")):
         return DocumentText(UNSUPPORTED)
     root = str(Path(__file__).resolve().parent.parent)  # where ``portals`` is (a zipped egg too)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}

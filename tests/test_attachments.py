@@ -255,3 +255,20 @@ def test_rtf_served_as_doc_is_read_in_its_code_page_and_unicode_escapes() -> Non
     assert unicodedata.is_normalized("NFC", page)
     saved = (Path(__file__).parent / "fixtures/sites/quangninh.gov.vn/files/Mau-phieu-dang-ky-du-tuyen.doc").read_bytes()
     assert extract_document(saved).pages == ("Mẫu phiếu đăng ký dự tuyển",)
+
+
+def test_word_97_documents_are_read_by_antiword_and_other_ole_files_are_unsupported() -> None:
+    """A binary .doc (as LibreOffice saves "MS Word 97"; tests/fixtures/attachment_sites/build.py)
+    gives its Vietnamese text; an OLE file that is no Word document is unsupported, not failed."""
+    data = (Path(__file__).parent / "fixtures/attachment_sites/CongVan_PhongChongBaoLu_2021.doc").read_bytes()
+    document = extract_document(data)
+    assert document.status == "text", document.status
+    lines = [line for page in document.pages for line in page.splitlines() if line.strip()]
+    assert lines == [
+        "ỦY BAN NHÂN DÂN TỈNH THỪA THIÊN HUẾ",
+        "Công văn số 132/UBND-NN về việc chủ động phòng, chống bão lũ năm 2021",
+        "Yêu cầu các huyện, thị xã và thành phố Huế rà soát phương án sơ tán dân ở vùng trũng thấp, ven sông và ven biển.",
+        "Thời hạn báo cáo kết quả về Ban Chỉ huy Phòng chống thiên tai tỉnh: trước ngày 30 tháng 9 năm 2021.",
+    ]
+    assert all(unicodedata.is_normalized("NFC", page) for page in document.pages)
+    assert extract_document(data[: len(data) // 3]).status.startswith(("failed", "unsupported"))

@@ -40,6 +40,7 @@ DB_COMMANDS: dict[str, list[str]] = {
     "report": ["report", "--out", str(Path(__file__).resolve().parent / "never-written.html")],
     "serve": ["serve"],
     "sites": ["sites"],
+    "copies": ["copies"],
 }
 
 

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LAST_LINE = re.compile(
     r"bench extract_ms=(?P<extract_ms>[\d.]+) trafilatura_ms=[\d.]+ extract_speedup=[\d.]+ crawl_pages_s=[\d.]+ "
     r"bare_pages_s=[\d.]+ crawl_efficiency=[\d.]+ peak_rss_mb=[\d.]+ ingest_rows_s=\d+ ingest_fts5_ratio=[\d.]+ "
-    r"merge_rows_s=\d+ search_p95_ms=[\d.]+ search_rel_p95_ms=[\d.]+ recrawl_request_share=[\d.]+"
+    r"merge_rows_s=\d+ search_p95_ms=[\d.]+ search_rel_p95_ms=[\d.]+ recrawl_request_share=[\d.]+ "
+    r"sitemap_recrawl_extra=(?P<sitemap_recrawl_extra>\d+)"
 )
 
 
@@ -108,5 +109,8 @@ def test_run_smoke_prints_a_well_formed_last_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.strip().splitlines()
-    assert LAST_LINE.fullmatch(lines[-1]), lines[-1]
+    last = LAST_LINE.fullmatch(lines[-1])
+    assert last, lines[-1]
     assert any(line.startswith("crawl_efficiency") for line in lines), result.stdout
+    # Led by its sitemaps, an incremental re-crawl asks for the edited articles and the sitemaps only.
+    assert last["sitemap_recrawl_extra"] == "0", result.stdout

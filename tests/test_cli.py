@@ -139,7 +139,7 @@ def test_search_json_finds_the_same_with_and_without_diacritics(crawled: Path, q
     hits = result.json()
     assert hits, f"nothing found for {query!r}"
     for hit in hits:
-        assert set(hit) == {"id", "url", "site", "title", "date", "snippet", "score"}
+        assert set(hit) == {"id", "url", "site", "title", "date", "snippet", "score", "apart", "cursor"}
         assert "<mark>" in hit["snippet"] or hit["title"]
 
 

@@ -12,6 +12,7 @@ evidence and keeps its versions; the one restored is marked back.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import importlib.util
 import json
@@ -27,6 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from archive.schema import VIETNAM
+from archive.web.app import make_datasette
 from portal_archive.sample_portal import SamplePortalServer, route_key
 
 from .conftest import SITES, run_cli
@@ -216,6 +218,7 @@ def _rows(db: Path, sql: str, *params: object) -> list[tuple]:
         conn.close()
 
 
+GONE = "SELECT url, gone_since FROM articles WHERE gone_since IS NOT NULL"
 SOURCES = {"/robots.txt", "/sitemap.xml", "/sitemap-news.xml.gz", "/rss-tin-moi.xml"}
 
 
@@ -285,6 +288,22 @@ def test_removed_articles_are_marked_gone_with_their_evidence_and_back_when_they
     assert not {h["url"] for h in json.loads(present.out)} & set(gone)
     shown = run_cli("show", portal.url(a404), "--db", str(portal.db))
     assert shown.code == 0 and "gone since" in shown.out and "http_404" in shown.out, shown.out
+    # The report counts removals per site and month; the web UI lists them and facets on them.
+    report = portal.db.parent / "report.html"
+    assert run_cli("report", "--db", str(portal.db), "--out", str(report)).code == 0
+    month = next(iter(gone_since.values()))[:7] if (gone_since := dict(_rows(portal.db, GONE))) else None
+    assert f'<tr><td>{HOST}</td><td>{month}</td><td class="n">4</td></tr>' in report.read_text(encoding="utf-8")
+
+    async def browse() -> tuple[list[dict], dict]:
+        ds = make_datasette(portal.db)
+        listed = await ds.client.get(f"/{portal.db.stem}/articles_removed_from_their_portal.json?_shape=array")
+        faceted = await ds.client.get(f"/{portal.db.stem}/articles.json?_size=0")
+        return listed.json(), faceted.json()
+
+    listed, faceted = asyncio.run(browse())
+    assert {row["url"]: row["evidence"] for row in listed} == {u: e for u, (_, e) in gone.items()}
+    (facet,) = [f for f in faceted["facet_results"].values() if f["name"] == "year gone since"]
+    assert [(v["value"], v["count"]) for v in facet["results"]] == [(month[:4], 4)]
 
     # The portal restores the 404 article: the next revisit marks it back, once.
     portal.route(build.href_of(a404), {"file": f"article-{a404['id']}.html"})

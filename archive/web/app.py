@@ -55,6 +55,16 @@ CANNED_QUERIES: dict[str, dict[str, Any]] = {
             "from articles a where a.versions > 1 order by a.last_changed desc"
         ),
     },
+    "articles_removed_from_their_portal": {
+        "title": "Articles removed from their portal",
+        "description": "Archived articles a crawl found gone (404/410, a soft 404, no longer in the sitemap), "
+        "with the evidence; their versions stay in the archive. Latest removal first.",
+        "sql": (
+            "select a.id, a.site, a.title, a.date, a.gone_since, e.http_status, e.evidence, e.final_url, a.url\n"
+            "from articles a join article_events e on e.id = (select max(id) from article_events where article_id = a.id)\n"
+            "where a.gone_since is not null order by a.gone_since desc"
+        ),
+    },
     "most_republished_stories": {
         "title": "Most republished stories",
         "description": "Stories copied across portals (archive.copies), each once as its earliest article, most copies first.",
@@ -71,7 +81,15 @@ def metadata(database: str) -> dict[str, Any]:
     described["articles"].update(
         sort_desc="date",
         label_column="title",
-        facets=["site", {"province": "site"}, {"year": "date"}, "source_text", "source_publisher", "source_author"],
+        facets=[
+            "site",
+            {"province": "site"},
+            {"year": "date"},
+            {"year": "gone_since"},
+            "source_text",
+            "source_publisher",
+            "source_author",
+        ],
     )
     described["visitor_stats"].update(sort_desc="observed_at", facets=["site", {"province": "site"}, {"year": "observed_at"}])
     described["crawl_runs"].update(sort_desc="id", facets=["site", "status"])

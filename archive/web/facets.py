@@ -46,7 +46,8 @@ class _Facet(Facet):  # type: ignore[misc]
                 values.append({"value": value, "label": value, "count": n, "toggle_url": url, "selected": selected})
             results.append(
                 {
-                    "name": self.label,
+                    # "year" of the publication date; of another column, says which ("year gone since")
+                    "name": self.label if column in _OWN_COLUMNS else f"{self.label} {column.replace('_', ' ')}",
                     "type": "column",  # shown as "province", not "province (province)"
                     "hideable": source_and_config["source"] != "metadata",
                     "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {f"_facet_{self.type}": column})),
@@ -83,6 +84,9 @@ class ProvinceFacet(_Facet):
         if selected:
             return path_with_removed_args(self.request, {"_province": self.request.args.get("_province")})
         return path_with_replaced_args(self.request, {"_province": value})
+
+
+_OWN_COLUMNS = frozenset({"site", "date", "observed_at"})  # what a facet of its kind is of, unless said
 
 
 class YearFacet(_Facet):

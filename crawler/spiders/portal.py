@@ -296,7 +296,7 @@ class PortalSpider(scrapy.Spider):
             return
         if depth == 0 and not self.session.by_sources:  # the feeds a start page's head names
             for feed in feed_links(response.body, response.url):
-                if host_of(feed) in self.allowed_domains and canonicalize(feed, self._drop) not in self.requested:
+                if self._new_source(feed, absent_too=False):
                     request = self._source_request(feed)
                     request.meta["probe"] = False
                     yield FrontierMark(request.meta["frontier_url"], "pending", "source", 0, at)
@@ -427,10 +427,21 @@ class PortalSpider(scrapy.Spider):
         meta = {"frontier_url": canonical, "kind": "source", "depth": 0, "probe": url not in self.session.sources}
         return scrapy.Request(url, callback=self.parse_source, errback=self.failed, meta=meta, priority=20)
 
+    def _new_source(self, url: str, *, absent_too: bool = True) -> bool:
+        """Whether to ask for the sitemap or feed at ``url``: on the site, a URL a request can be
+        made of, not asked for yet (nor, unless ``absent_too``, found absent by an earlier crawl)."""
+        try:
+            canonical = canonicalize(url, self._drop)
+        except ValueError:  # a bad port
+            return False
+        if canonical in self.requested or host_of(url) not in self.allowed_domains:
+            return False
+        return absent_too or self.session.sources.get(canonical, (None, ""))[1] != "absent"
+
     def sources_in_robots(self, urls: list[str]) -> None:
         """The sitemaps a robots.txt names: asked for, if on the site and not yet."""
         for url in urls:
-            if host_of(url) in self.allowed_domains and canonicalize(url, self._drop) not in self.requested:
+            if self._new_source(url):
                 request = self._source_request(url)
                 request.meta["probe"] = False
                 self.session.add_page(FrontierMark(request.meta["frontier_url"], "pending", "source", 0, now()))
@@ -458,11 +469,7 @@ class PortalSpider(scrapy.Spider):
             return
         if source.kind == "sitemapindex":
             entries = ()
-            requests = [
-                self._source_request(e.url)
-                for e in source.entries
-                if host_of(e.url) in self.allowed_domains and canonicalize(e.url, self._drop) not in self.requested
-            ]
+            requests = [self._source_request(e.url) for e in source.entries if self._new_source(e.url)]
             marks = [FrontierMark(r.meta["frontier_url"], "pending", "source", 0, at) for r in requests]
         else:
             entries, requests = self._listed(source.entries)
@@ -644,7 +651,11 @@ class PortalSpider(scrapy.Spider):
         if meta.get("kind") == "attachment":
             yield AttachmentRow(meta["article_url"], url, meta.get("text"), f"failed: {kind}")
         if meta.get("kind") == "source":
-            yield SourceSeen(url, None, "absent" if meta.get("probe") else "failed", at)
+            # Not there (a usual path probed, or a link to a feed that answers 404/410): absent, not
+            # asked for again; a source that answered before and does not now: failed.
+            known = self.session.sources.get(url, (None, ""))[0]
+            absent = meta.get("probe") or (status in (404, 410) and known is None)
+            yield SourceSeen(url, None, "absent" if absent else "failed", at)
             if meta.get("probe"):  # a usual path the portal does not serve: nothing failed
                 yield FrontierMark(
                     url,
