@@ -26,6 +26,7 @@ HOST = "thuathienhue.gov.vn"
 FILES = SITES / HOST / "files"
 PLAN, SCAN = "KeHoach_ChuyenDoiSo_2021.pdf", "QuyetDinh_QuyHoach_SDD_2021_scan.pdf"
 LETTER, PROJECTS = "HuongDan_KhenThuong_2021.docx", "DanhMuc_DuAn_KeuGoiDauTu_2021.xlsx"
+WORD97 = "CongVan_PhongChongBaoLu_2021.doc"  # Word 97-2003, read by antiword
 
 
 def _crawl(db: Path, *options: str) -> None:
@@ -61,11 +62,12 @@ def _statuses(db: Path) -> dict[str, tuple[str, str | None, int | None]]:
     [
         ("kho du lieu dung chung", "Kế hoạch số 68/KH-UBND", PLAN, 2, "dựng kho dữ liệu dùng chung"),  # "dung": dựng too
         ("phan dau", "Kế hoạch số 68/KH-UBND", PLAN, 1, "Phấn đấu"),
-        ("cong van", "Hướng dẫn số 215/SNV-TĐKT", LETTER, 1, "Công văn"),
+        ("cong van so 215", "Hướng dẫn số 215/SNV-TĐKT", LETTER, 1, "Công văn số 215"),
         ("han cuoi nop ho so", "Hướng dẫn số 215/SNV-TĐKT", LETTER, 2, "Hạn cuối nộp hồ sơ"),
         ('"bang khen"', "Hướng dẫn số 215/SNV-TĐKT", LETTER, 1, "Bằng khen"),  # a table cell
         ("dam lap an", "Danh mục dự án kêu gọi đầu tư", PROJECTS, 1, "đầm Lập An"),
         ("tong von du kien", "Danh mục dự án kêu gọi đầu tư", PROJECTS, 2, "Tổng vốn dự kiến"),  # the second sheet
+        ("vung trung thap", "Công văn số 132/UBND-NN", WORD97, 1, "vùng trũng thấp"),
     ],
 )
 def test_search_in_attachments_finds_each_document_page_without_diacritics(
@@ -106,6 +108,7 @@ def test_scanned_pdf_is_marked_without_text_layer(archive: Path) -> None:
         SCAN: ("fetched", "no_text_layer", 1),
         LETTER: ("fetched", "text", 2),
         PROJECTS: ("fetched", "text", 2),
+        WORD97: ("fetched", "text", 1),
     }
     conn = sqlite3.connect(archive)
     article_id = conn.execute("SELECT article_id FROM attachments WHERE url LIKE ?", [f"%{SCAN}"]).fetchone()[0]
@@ -144,17 +147,20 @@ def test_reextract_reads_attachments_archived_without_their_text(tmp_path: Path)
 
     result = run_cli("reextract", "--attachments", "--db", str(db))
     assert result.code == 0, result.err
-    assert result.out.strip() == "read 4 attachments: 1 no_text_layer, 3 text; 0 without a readable capture"
+    assert result.out.strip() == "read 5 attachments: 1 no_text_layer, 4 text; 0 without a readable capture"
     assert _statuses(db)[SCAN] == ("fetched", "no_text_layer", 1)
-    assert [(h["document"], h["page"]) for h in _search(db, "cong van")] == [("Hướng dẫn số 215/SNV-TĐKT", 1)]
+    assert sorted((h["document"], h["page"]) for h in _search(db, "cong van")) == [
+        ("Công văn số 132/UBND-NN", 1),
+        ("Hướng dẫn số 215/SNV-TĐKT", 1),
+    ]
     again = run_cli("reextract", "--attachments", "--db", str(db))  # read again: replaced, not doubled
     assert again.code == 0 and len(_search(db, "han cuoi nop")) == 1
 
     shutil.rmtree(tmp_path / "warc")  # the captures lost: said in one line, exit 1, the text kept
     lost = run_cli("reextract", "--attachments", "--db", str(db))
     assert lost.code == 1
-    assert lost.err.strip() == "Error: 4 attachment(s) have no readable WARC capture (see `portal-archive verify`)"
-    assert len(_search(db, "cong van")) == 1
+    assert lost.err.strip() == "Error: 5 attachment(s) have no readable WARC capture (see `portal-archive verify`)"
+    assert len(_search(db, "cong van")) == 2
 
 
 # -- reading documents: what comes out, and the bounds ------------------------------------------------
@@ -258,9 +264,9 @@ def test_rtf_served_as_doc_is_read_in_its_code_page_and_unicode_escapes() -> Non
 
 
 def test_word_97_documents_are_read_by_antiword_and_other_ole_files_are_unsupported() -> None:
-    """A binary .doc (as LibreOffice saves "MS Word 97"; tests/fixtures/attachment_sites/build.py)
-    gives its Vietnamese text; an OLE file that is no Word document is unsupported, not failed."""
-    data = (Path(__file__).parent / "fixtures/attachment_sites/CongVan_PhongChongBaoLu_2021.doc").read_bytes()
+    """A binary .doc (as LibreOffice saves "MS Word 97"; tests/fixtures/attachment_sites/build.py;
+    also crawled over HTTP above) gives its Vietnamese text, a cut one fails or is unsupported."""
+    data = (SITES / HOST / "files" / WORD97).read_bytes()
     document = extract_document(data)
     assert document.status == "text", document.status
     lines = [line for page in document.pages for line in page.splitlines() if line.strip()]
