@@ -4,7 +4,8 @@ Each worker of a distributed crawl stores into its own SQLite shard and WARC fil
 imports every crawl run of a shard that the main archive does not have yet (runs are known by
 their origin: the shard's archive id and the run's id there), in one transaction per run: its
 article versions in the order they were fetched (a content the main archive already has as the
-latest adds no version), the articles it saw unchanged, its attachments and visitor statistics.
+latest adds no version), the articles it saw unchanged, its attachments, visitor statistics,
+sitemaps and feeds, and the removals and returns of articles it found.
 The WARC files the run wrote are copied beside the main archive first, so every pointer
 resolves there. Merging a shard twice changes nothing the second time.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from portals.documents import DocumentText
-from portals.items import AttachmentRow, Capture, Provenance, VisitorObservation
+from portals.items import ArticleEvent, AttachmentRow, Capture, Provenance, SourceSeen, VisitorObservation
 from portals.record import VISITOR_KEYS, Record
 
 from .store import Archive, Batch, WriteResult
@@ -158,4 +159,18 @@ def _batch(shard: Archive, run_id: int, warc_dir: Path) -> Batch:
     for row in shard.db.query("SELECT * FROM visitor_stats WHERE crawl_run_id = ?", [run_id]):
         stats = {k: row[k] for k in VISITOR_KEYS if row[k] is not None}
         batch.visitors.append(VisitorObservation(row["site"], stats, row["observed_at"], row["url"]))
+    if shard.db["article_events"].exists():  # a shard of an older schema has neither
+        for row in shard.db.query(
+            "SELECT a.url AS article_url, e.* FROM article_events e JOIN articles a ON a.id = e.article_id "
+            "WHERE e.run_id = ? ORDER BY e.id",
+            [run_id],
+        ):
+            what = (row["event"], row["at"], row["http_status"], row["final_url"], row["evidence"])
+            batch.events.append(ArticleEvent(row["article_url"], *what))
+        for row in shard.db.query("SELECT * FROM sources WHERE run_id = ?", [run_id]):
+            entries = shard.db.execute(
+                "SELECT url, modified FROM source_entries WHERE run_id = ? AND source = ?", [run_id, row["url"]]
+            ).fetchall()
+            found = (row["url"], row["kind"], row["status"], row["last_fetched"], tuple(entries), row["entries"])
+            batch.sources.append(SourceSeen(*found))
     return batch

@@ -113,6 +113,10 @@ def _article_values(record: Record, provenance: Provenance) -> list[Any]:
     ]
 
 
+def _listed(source: SourceSeen) -> int:
+    return len(source.entries) if source.listed is None else source.listed
+
+
 class ArchiveError(RuntimeError):
     """The archive file cannot be opened or used; the message says why."""
 
@@ -609,7 +613,7 @@ class Archive:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, url) DO UPDATE SET kind = coalesce(excluded.kind, "
             "sources.kind), status = excluded.status, last_fetched = excluded.last_fetched, "
             "entries = excluded.entries, run_id = excluded.run_id",
-            [site, source.url, source.kind, source.status, source.at, source.at, len(source.entries), run_id],
+            [site, source.url, source.kind, source.status, source.at, source.at, _listed(source), run_id],
         )
         if source.kind == "sitemap":  # a feed lists the latest few: leaving it removes nothing
             self.db.conn.executemany(
@@ -1051,6 +1055,10 @@ class Archive:
                 self._add_attachment(row, run_id)
             for obs in batch.visitors:
                 self._add_visitor_stats(obs, run_id)
+            for source in batch.sources:
+                self._add_source(run["site"], source, run_id)
+            for event in batch.events:
+                self._add_event(event, run_id)
             self.db.execute(
                 "UPDATE crawl_runs SET articles_new = ?, articles_changed = ?, articles_unchanged = ? WHERE id = ?",
                 [result.new, result.changed, result.unchanged + len(batch.seen), run_id],

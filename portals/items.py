@@ -146,3 +146,4 @@ class SourceSeen:
     status: str  # ok | absent
     at: str
     entries: tuple[tuple[str, str | None], ...] = ()  # (canonical URL, modified) of listed pages
+    listed: int | None = None  # how many it listed, when ``entries`` does not hold them all (a merged feed)

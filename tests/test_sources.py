@@ -315,3 +315,18 @@ def test_removed_articles_are_marked_gone_with_their_evidence_and_back_when_they
     )
     assert events == [("gone",), ("back",)]
     assert _rows(portal.db, "SELECT gone_since FROM articles WHERE url = ?", portal.url(a404)) == [(None,)]
+
+    # A worker's shard merged into a main archive brings its sources, removals and returns along.
+    main = portal.db.parent / "main.sqlite"
+    merged = run_cli("merge", str(portal.db), "--db", str(main))
+    assert merged.code == 0, merged.err
+    for query in (
+        "SELECT a.url, e.event, e.http_status, e.final_url, e.evidence FROM article_events e "
+        "JOIN articles a ON a.id = e.article_id ORDER BY e.id",
+        "SELECT url, gone_since FROM articles ORDER BY url",
+        "SELECT site, url, kind, status, entries FROM sources ORDER BY url",
+    ):
+        assert _rows(main, query) == _rows(portal.db, query), query
+    # What a sitemap lists is kept as of the run that last found it listed: the shard's latest state.
+    entries = "SELECT site, url, source, modified FROM source_entries"
+    assert set(_rows(main, entries)) <= set(_rows(portal.db, entries)) and len(_rows(main, entries)) >= 10
