@@ -1,57 +1,64 @@
 """Republished copies: which articles of other portals carry the same text, and which archived
 article a credit line points to as the original.
 
-Found at ingest: ``link_copies`` runs inside the transaction that stores articles
-(``archive.store.Archive._add_articles``) and looks at those whose content changed since their
-copies were last found. Each such article gets a signature (``copy_signatures``: the key of its
-exact copies, its MinHash signature, the site its credit line names) and its band keys
-(``copy_bands``); it is then compared only with the articles sharing its body key or one of its
-band keys, never with the whole archive, and the copies found are linked both ways
-(``article_copies``). Articles of the same site are never copies of each other. How bodies are
-compared, and the threshold of near copies: ``portals.copies``.
+Found in passes behind the writes: the transaction that stores new articles and new versions
+(``archive.store.Archive.write``) lists them as waiting (``copy_pending``), and a pass
+(``link_waiting``, through ``Archive.link_copies``) takes many of them at once. A crawl runs one
+when ``COPY_PASS`` articles wait and when it ends; ``merge`` and ``reextract`` when they end;
+``Archive.add_articles`` at once. A kill between the two leaves them waiting for the next pass.
+Each article gets its fingerprint (``portals.copies.Fingerprint``; the crawl computes it in its
+extraction workers, beside the record) in ``copy_signatures`` (the key of its exact copies, its
+MinHash signature, the site its credit line names) and its band keys in ``copy_bands``; it is
+then compared only with the articles sharing its body key or one of its band keys, never with
+the whole archive, and the copies found are linked both ways (``article_copies``). The band keys
+are hashes: every insertion lands on another page of their B-tree, which costs the same for one
+key as for many on that page, so a pass over many articles writes each page once for many
+keys where a pass per write would write it again and again. Articles of the same site are never
+copies of each other. How bodies are compared, and the threshold of near copies:
+``portals.copies``.
 
 ``rebuild`` does the same for every article (archives made before copies were linked).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import sqlite_utils
 
-from portals.copies import NEAR_THRESHOLD, band_keys, body_key, name_index, named_site, signature, similarity, syllables
-from portals.registry import load_registry
+from portals.copies import NEAR_THRESHOLD, Fingerprint, band_keys, fingerprint, similarity
 
 _LOOKUP = 500  # URLs looked up per statement
 
 
-@cache
-def _registry_names() -> dict[str, str]:
-    return name_index((domain, site.name) for domain, site in load_registry().items())
-
-
-def link_copies(db: sqlite_utils.Database, urls: Iterable[str]) -> int:
-    """Find and link the copies of the articles at ``urls`` whose content changed since their
-    copies were last found (new articles, new versions); inside the caller's transaction.
-    Return how many articles were looked at."""
-    urls = list(dict.fromkeys(urls))
-    done = 0
-    for start in range(0, len(urls), _LOOKUP):
-        part = urls[start : start + _LOOKUP]
-        rows = db.execute(
-            "SELECT a.id, a.site, a.body, a.source_text, a.source_publisher, a.content_hash, s.article_id IS NOT NULL "
-            "FROM articles a "
-            "LEFT JOIN copy_signatures s ON s.article_id = a.id "
-            f"WHERE a.url IN ({', '.join('?' for _ in part)}) AND s.content_hash IS NOT a.content_hash",
-            part,
-        ).fetchall()
-        for row in rows:
-            _link(db, *row)
-        done += len(rows)
-    return done
+def link_waiting(db: sqlite_utils.Database, given: Mapping[str, tuple[str, Fingerprint]], limit: int) -> int:
+    """Find and link the copies of up to ``limit`` of the articles waiting for it
+    (``copy_pending``: new articles and new versions), inside the caller's transaction; they
+    stop waiting. Those whose copies were found for their current content already are left
+    as they are. ``given``: URL → (content hash, fingerprint) of records written (``Archive``'s
+    writes keep those the crawl computed), used for an article still of that content instead
+    of computing it here. Return how many articles stopped waiting."""
+    rows = db.execute(
+        "SELECT a.id, a.url, a.site, a.body, a.source_text, a.source_publisher, a.content_hash, s.minhash, "
+        "s.article_id IS NOT NULL, s.content_hash IS a.content_hash FROM copy_pending p "
+        "JOIN articles a ON a.id = p.article_id LEFT JOIN copy_signatures s ON s.article_id = a.id "
+        "ORDER BY p.article_id LIMIT ?",
+        [limit],
+    ).fetchall()
+    changed = []
+    for row in rows:
+        if not row[9]:
+            digest, print_ = given.get(row[1], ("", None))
+            changed.append(_Changed(*row[:3], print_ if digest == row[6] else fingerprint(*row[3:6]), *row[6:9]))  # type: ignore[arg-type]
+    _link_all(db, changed)
+    db.execute(
+        "DELETE FROM copy_pending WHERE article_id IN (SELECT value FROM json_each(?))", [json.dumps([row[0] for row in rows])]
+    )
+    return len(rows)
 
 
 def rebuild(db: sqlite_utils.Database, *, batch: int = 500) -> int:
@@ -62,75 +69,112 @@ def rebuild(db: sqlite_utils.Database, *, batch: int = 500) -> int:
     done, last = 0, 0
     while True:
         rows = db.execute(
-            "SELECT id, site, body, source_text, source_publisher, content_hash, 1 FROM articles "
-            "WHERE id > ? ORDER BY id LIMIT ?",
+            "SELECT a.id, a.url, a.site, a.body, a.source_text, a.source_publisher, a.content_hash, s.minhash, "
+            "s.article_id IS NOT NULL FROM articles a LEFT JOIN copy_signatures s ON s.article_id = a.id "
+            "WHERE a.id > ? ORDER BY a.id LIMIT ?",
             [last, batch],
         ).fetchall()
         if not rows:
             return done
         with transaction(db):
-            for row in rows:
-                _link(db, *row)
+            _link_all(db, [_Changed(*row[:3], fingerprint(*row[3:6]), *row[6:]) for row in rows])
+            db.execute("DELETE FROM copy_pending WHERE article_id > ? AND article_id <= ?", [last, rows[-1][0]])
         done += len(rows)
         last = rows[-1][0]
 
 
-def _link(
-    db: sqlite_utils.Database,
-    article_id: int,
-    site: str,
-    body: str | None,
-    credit: str | None,
-    publisher: str | None,
-    digest: str,
-    known: bool,
-) -> None:
-    """One article's signature, band keys and copies, replacing what it had (if ``known``)."""
-    if known:
-        db.execute("DELETE FROM copy_bands WHERE article_id = ?", [article_id])
+@dataclass(frozen=True)
+class _Changed:
+    """An article whose copies are looked for: its fingerprint, and what it had before (if ``known``)."""
+
+    id: int
+    url: str
+    site: str
+    print: Fingerprint
+    digest: str
+    old_minhash: bytes | None
+    known: bool
+
+
+def _link_all(db: sqlite_utils.Database, changed: Sequence[_Changed]) -> None:
+    """The articles' signatures, band keys and copies, replacing what they had, in a few
+    statements for all of them: their exact and near candidates are looked up at once, among
+    the archived articles and among themselves (``_candidates``)."""
+    if not changed:
+        return
+    old = [c for c in changed if c.known]
+    if old:
+        gone = [(key, c.id) for c in old if c.old_minhash is not None for key in band_keys(c.old_minhash)]
+        db.conn.executemany("DELETE FROM copy_bands WHERE band_key = ? AND article_id = ?", gone)
+        mine = json.dumps([c.id for c in old])
         db.execute(  # links are stored both ways: the reverse ones by their key
             "DELETE FROM article_copies WHERE (article_id, copy_id) IN "
-            "(SELECT copy_id, article_id FROM article_copies WHERE article_id = ?)",
-            [article_id],
+            "(SELECT copy_id, article_id FROM article_copies WHERE article_id IN (SELECT value FROM json_each(?)))",
+            [mine],
         )
-        db.execute("DELETE FROM article_copies WHERE article_id = ?", [article_id])
-    words = syllables(body, credit)
-    key, sig = body_key(words), signature(words)
-    db.execute(
-        "INSERT OR REPLACE INTO copy_signatures (article_id, content_hash, body_key, minhash, named_site) VALUES (?, ?, ?, ?, ?)",
-        [article_id, digest, key, sig, named_site(credit, publisher, _registry_names())],
-    )
-    if key is None or sig is None:
-        return
-    found: dict[int, tuple[str, float]] = {
-        other: ("exact", 1.0)
-        for (other,) in db.execute(
-            "SELECT s.article_id FROM copy_signatures s JOIN articles a ON a.id = s.article_id "
-            "WHERE s.body_key = ? AND s.article_id != ? AND a.site != ?",
-            [key, article_id, site],
-        )
-    }
-    keys = band_keys(sig)
-    candidates = db.execute(
-        "SELECT s.article_id, s.minhash FROM copy_signatures s JOIN articles a ON a.id = s.article_id "
-        f"WHERE s.article_id IN (SELECT article_id FROM copy_bands WHERE band_key IN ({', '.join('?' for _ in keys)})) "
-        "AND s.article_id != ? AND a.site != ?",
-        [*keys, article_id, site],
-    )
-    for other, other_sig in candidates:
-        if other not in found and (value := similarity(sig, other_sig)) >= NEAR_THRESHOLD:
-            found[other] = ("near", value)
+        db.execute("DELETE FROM article_copies WHERE article_id IN (SELECT value FROM json_each(?))", [mine])
     db.conn.executemany(
-        "INSERT INTO copy_bands (band_key, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING", [(k, article_id) for k in keys]
+        "INSERT OR REPLACE INTO copy_signatures (article_id, content_hash, body_key, minhash, named_site) VALUES (?, ?, ?, ?, ?)",
+        [(c.id, c.digest, c.print.body_key, c.print.minhash, c.print.named_site) for c in changed],
+    )
+    linkable = [c for c in changed if c.print.body_key is not None and c.print.minhash is not None]
+    found = _candidates(db, linkable) if linkable else {}
+    db.conn.executemany(  # sorted: the keys are hashes, and a B-tree takes them best in order
+        "INSERT INTO copy_bands (band_key, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        sorted((key, c.id) for c in changed for key in c.print.bands),
     )
     db.conn.executemany(
         "INSERT OR REPLACE INTO article_copies (article_id, copy_id, kind, similarity) VALUES (?, ?, ?, ?)",
-        [
-            row
-            for other, (kind, value) in found.items()
-            for row in ((article_id, other, kind, value), (other, article_id, kind, value))
-        ],
+        [row for (a, b), (kind, value) in found.items() for row in ((a, b, kind, value), (b, a, kind, value))],
     )
+
+
+def _candidates(db: sqlite_utils.Database, linkable: Sequence[_Changed]) -> dict[tuple[int, int], tuple[str, float]]:
+    """(article, copy) → (kind, similarity) of the copies of ``linkable`` among the archived
+    articles (their band keys not stored yet) and among themselves."""
+    found: dict[tuple[int, int], tuple[str, float]] = {}
+    by_key: dict[str, list[_Changed]] = {}
+    for c in linkable:
+        by_key.setdefault(c.print.body_key, []).append(c)  # type: ignore[arg-type]
+    for key, other, other_site in db.execute(
+        "SELECT s.body_key, s.article_id, a.site FROM copy_signatures s JOIN articles a ON a.id = s.article_id "
+        "WHERE s.body_key IN (SELECT value FROM json_each(?))",
+        [json.dumps(list(by_key))],
+    ):
+        for c in by_key[key]:
+            if other != c.id and other_site != c.site:
+                found[c.id, other] = ("exact", 1.0)
+    by_band: dict[int, list[_Changed]] = {}
+    for c in linkable:
+        for key in c.print.bands:
+            by_band.setdefault(key, []).append(c)
+    pairs: set[tuple[int, int]] = set()
+    for key, other in db.execute(
+        "SELECT band_key, article_id FROM copy_bands WHERE band_key IN (SELECT value FROM json_each(?))",
+        [json.dumps(list(by_band))],
+    ):
+        pairs.update((c.id, other) for c in by_band[key] if other != c.id)
+    for group in by_band.values():  # among themselves
+        if len(group) > 1:
+            pairs.update((a.id, b.id) for a in group for b in group if a.id != b.id)
+    pairs -= found.keys()
+    if pairs:
+        others = {other for _, other in pairs}
+        known = {
+            other: (site, sig)
+            for other, site, sig in db.execute(
+                "SELECT s.article_id, a.site, s.minhash FROM copy_signatures s JOIN articles a ON a.id = s.article_id "
+                "WHERE s.article_id IN (SELECT value FROM json_each(?))",
+                [json.dumps(sorted(others))],
+            )
+        }
+        mine = {c.id: c for c in linkable}
+        for this, other in pairs:
+            c = mine[this]
+            site, sig = known.get(other, (None, None))
+            if sig is not None and site != c.site and (value := similarity(c.print.minhash, sig)) >= NEAR_THRESHOLD:  # type: ignore[arg-type]
+                found[this, other] = ("near", value)
+    return found
 
 
 # -- reading -------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from portals.copies import Fingerprint, band_keys
 from portals.documents import DocumentText
 from portals.items import ArticleEvent, AttachmentRow, Capture, Provenance, SourceSeen, VisitorObservation
 from portals.record import VISITOR_KEYS, Record
@@ -67,6 +68,7 @@ def merge(main: Archive, shard_path: Path, *, warc_dir: Path, shard_warc_dir: Pa
             main.add_captures(_captures(shard, run["id"], warc_dir), run_id)
             report.written += written
             report.runs += 1
+        main.link_copies()  # of everything merged, in one pass
     finally:
         shard.close()
     return report
@@ -110,6 +112,26 @@ def _document(shard: Archive, row: dict[str, Any]) -> DocumentText | None:
     return DocumentText(row["text_status"], tuple(pages))
 
 
+def _fingerprints(shard: Archive, latest: dict[str, Record]) -> dict[str, Fingerprint]:
+    """The fingerprints the shard found its articles' copies by (``archive.copies``), of the
+    records merged last for each URL (what the merge stores) where they are of that content:
+    the merge does not compute them again."""
+    if "copy_signatures" not in shard.db.table_names():
+        return {}
+    found: dict[str, Fingerprint] = {}
+    urls = list(latest)
+    for start in range(0, len(urls), 500):
+        for url, digest, key, minhash, named in shard.db.execute(
+            "SELECT a.url, s.content_hash, s.body_key, s.minhash, s.named_site FROM copy_signatures s "
+            "JOIN articles a ON a.id = s.article_id WHERE a.url IN (SELECT value FROM json_each(?))",
+            [json.dumps(urls[start : start + 500])],
+        ):
+            record = latest[url]
+            if digest == record.content_hash(record.to_dict()):
+                found[url] = Fingerprint(key, minhash, tuple(band_keys(minhash)) if minhash else (), named)
+    return found
+
+
 def _batch(shard: Archive, run_id: int, warc_dir: Path) -> Batch:
     """What the shard's run stored; its WARC files are now in ``warc_dir``."""
     batch = Batch()
@@ -130,6 +152,7 @@ def _batch(shard: Archive, run_id: int, warc_dir: Path) -> Batch:
             )
         )
     versioned = {record.url for record, _ in batch.articles}
+    batch.fingerprints = _fingerprints(shard, {record.url: record for record, _ in batch.articles})
     batch.seen = [
         (row["url"], row["last_seen"])
         for row in shard.db.query("SELECT url, last_seen FROM articles WHERE last_run_id = ?", [run_id])

@@ -438,6 +438,52 @@ def m013_sources_and_removals(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m014_index_reads_articles(db: sqlite_utils.Database) -> None:
+    """The search indexes keep no copy of the text: FTS5 tables with external content, reading
+    title, summary and body from ``articles`` (a third of an archive's size was the indexes'
+    copy). What the tokenizer is given is still ``portals.folding.indexed`` of the text; the
+    indexes are rebuilt from the articles' text. Copies are found in passes behind the writes
+    (``archive.copies``): the articles waiting for one are listed (those whose copies were not
+    found for their current content yet, in an archive that has linked copies before). And the
+    copies' band keys lose their index by article and their key checks."""
+    from portals.folding import indexed
+
+    db.conn.create_function("portal_indexed", 1, indexed, deterministic=True)
+    _statements(
+        db,
+        f"""
+        DROP TABLE articles_fts;
+        DROP TABLE articles_title_fts;
+        -- articles.title, summary and body as given to the tokenizer (portals.folding.indexed: đ as
+        -- d), which lower-cases them and drops the other diacritics; read from articles (rowid = id).
+        CREATE VIRTUAL TABLE articles_fts USING fts5(title, summary, body, {INDEX_OPTIONS});
+        CREATE VIRTUAL TABLE articles_title_fts USING fts5(title, {INDEX_OPTIONS});
+        INSERT INTO articles_fts (rowid, title, summary, body)
+            SELECT id, portal_indexed(title), portal_indexed(summary), portal_indexed(body) FROM articles;
+        INSERT INTO articles_title_fts (rowid, title) SELECT id, portal_indexed(title) FROM articles;
+        -- Articles whose copies are to be found by the next pass (archive.copies).
+        CREATE TABLE copy_pending (article_id INTEGER PRIMARY KEY);
+        INSERT INTO copy_pending (article_id)
+            SELECT a.id FROM articles a LEFT JOIN copy_signatures s ON s.article_id = a.id
+            WHERE s.content_hash IS NOT a.content_hash AND EXISTS (SELECT 1 FROM copy_signatures);
+        -- Band keys without the checks of each key against articles, and without their index by
+        -- article: a changed article's keys are found from its old signature.
+        CREATE TABLE copy_bands_new (band_key INTEGER NOT NULL, article_id INTEGER NOT NULL, PRIMARY KEY (band_key, article_id))
+            WITHOUT ROWID;
+        INSERT INTO copy_bands_new SELECT band_key, article_id FROM copy_bands ORDER BY band_key, article_id;
+        DROP TABLE copy_bands;
+        ALTER TABLE copy_bands_new RENAME TO copy_bands
+        """,
+    )
+
+
+# The search indexes' options (m014): text read from ``articles``, folded by the tokenizer.
+# ``content='articles'`` in single quotes: Datasette takes a table named in double quotes for
+# the table's own search box, which would look for what is typed unfolded (``archive.web`` gives
+# the table its search box over the index instead).
+INDEX_OPTIONS = "content='articles', content_rowid='id', tokenize = 'unicode61 remove_diacritics 2'"
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

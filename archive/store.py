@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
+from portals.copies import Fingerprint
 from portals.folding import TOKENIZER_FOLDS, indexed
 from portals.items import ArticleEvent, AttachmentRow, Capture, FrontierMark, Provenance, SourceSeen, VisitorObservation
 from portals.record import VISITOR_KEYS, Record
 
-from .copies import link_copies
+from .copies import link_waiting
 from .schema import SchemaError, migrate, now, transaction
 
 if TYPE_CHECKING:
@@ -55,6 +56,12 @@ TEXT_COLUMNS = ("title", "summary", "body")  # of articles, indexed in articles_
 
 # A chunk's versions (``_Prepared.versions``, a JSON array) with their records as JSON objects made
 # from the articles' rows just written: the record's fields in ``Record.to_dict``'s order.
+# Articles written and waiting for their copies to be found (``archive.copies``) when a crawl runs
+# a pass over them (``Archive.link_copies_if_due``); a pass takes them in transactions of
+# ``_COPY_CHUNK``.
+COPY_PASS = 5_000
+_COPY_CHUNK = 5_000
+
 _VERSION_COLUMNS = (
     "article_id",
     "version",
@@ -237,6 +244,9 @@ class Batch:
     visitors: list[VisitorObservation] = field(default_factory=list)
     sources: list[SourceSeen] = field(default_factory=list)
     events: list[ArticleEvent] = field(default_factory=list)
+    # URL → the fingerprint of its record (``portals.copies``), where the crawl computed it beside
+    # the record (in its extraction workers): the writer then only looks its keys up.
+    fingerprints: dict[str, Fingerprint] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return (
@@ -279,6 +289,7 @@ class _Prepared:
     indexed: list[int] = field(default_factory=list)  # ids of the articles to index
     indexed_as_stored: list[int] = field(default_factory=list)  # of those, the ones SQL folds (``_add_run``)
     indexed_folded: list[tuple[int, str, str, str]] = field(default_factory=list)  # the others, with their text
+    touched: list[tuple[int, str, str]] = field(default_factory=list)  # (id, URL, content hash) of new content
 
     def add(
         self,
@@ -311,6 +322,7 @@ class _Prepared:
             self.result.changed += 1
             self.changed.append([*values, digest, version, at, at, run_id, article_id])
         self.indexed.append(article_id)
+        self.touched.append((article_id, record.url, digest))
         texts = [record.title, record.summary, record.body]
         if not any(text and _FOLDED_IN_PYTHON.search(text) for text in texts):
             self.indexed_as_stored.append(article_id)
@@ -379,6 +391,8 @@ class Archive:
     def __init__(self, path: str | os.PathLike[str], *, readonly: bool = False, create: bool = True):
         self.path = Path(path)
         self.readonly = readonly
+        self.copies_waiting = 0  # articles written through this object since its last copies pass
+        self._prints: dict[str, tuple[str, Fingerprint]] = {}  # for that pass: see ``link_waiting``
         if not self.path.exists() and not self.path.is_symlink():
             if readonly or not create:
                 raise ArchiveError(f"no archive at {self.path}")
@@ -711,7 +725,7 @@ class Archive:
         if not len(batch):
             return result
         with transaction(self.db):
-            result += self._add_articles(batch.articles, run_id)
+            result += self._add_articles(batch.articles, run_id, fingerprints=batch.fingerprints)
             for url, at in batch.seen:
                 self.db.execute("UPDATE articles SET last_seen = ?, last_run_id = ? WHERE url = ?", [at, run_id, url])
             result.unchanged += len(batch.seen)
@@ -747,9 +761,17 @@ class Archive:
                 )
         return result
 
-    def add_articles(self, items: Sequence[tuple[Record, Provenance]], run_id: int | None = None) -> WriteResult:
-        """Store fetched records (see ``write``)."""
-        return self.write(Batch(articles=list(items)), run_id)
+    def add_articles(
+        self,
+        items: Sequence[tuple[Record, Provenance]],
+        run_id: int | None = None,
+        fingerprints: dict[str, Fingerprint] | None = None,
+    ) -> WriteResult:
+        """Store fetched records (see ``write``), and find their copies at once
+        (``link_copies``); ``fingerprints``: see ``Batch``."""
+        result = self.write(Batch(articles=list(items), fingerprints=fingerprints or {}), run_id)
+        self.link_copies()
+        return result
 
     def add_reextracted(self, items: Sequence[tuple[Record, Provenance]], run_id: int) -> WriteResult:
         """Store records extracted again from captures already archived: a record whose content
@@ -925,7 +947,12 @@ class Archive:
                 self.db.execute("INSERT INTO attachment_pages_fts (rowid, text) VALUES (?, ?)", [cur.lastrowid, indexed(text)])
 
     def _add_articles(
-        self, items: Sequence[tuple[Record, Provenance]], run_id: int | None, *, sighting: bool = True
+        self,
+        items: Sequence[tuple[Record, Provenance]],
+        run_id: int | None,
+        *,
+        sighting: bool = True,
+        fingerprints: dict[str, Fingerprint] | None = None,
     ) -> WriteResult:
         """Store records, in order, inside the caller's transaction: the one place that decides
         what is a new version, a record whose content hash differs from the article's latest
@@ -938,19 +965,46 @@ class Archive:
         result = WriteResult()
         run: list[tuple[Record, Provenance]] = []
         urls: set[str] = set()
+        touched: list[tuple[int, str, str]] = []
         for record, provenance in items:
             if record.url in urls:
-                result += self._add_run(run, run_id, sighting)
+                result += self._add_run(run, run_id, sighting, touched)
                 run, urls = [], set()
             run.append((record, provenance))
             urls.add(record.url)
         if run:
-            result += self._add_run(run, run_id, sighting)
-        if result.new or result.changed:  # their copies on other sites, in the same transaction
-            link_copies(self.db, [record.url for record, _ in items])
+            result += self._add_run(run, run_id, sighting, touched)
+        if touched:  # their copies on other sites are found by a pass behind the writes (``archive.copies``)
+            ids = json.dumps([t[0] for t in touched])
+            self.db.execute("INSERT OR IGNORE INTO copy_pending (article_id) SELECT value FROM json_each(?)", [ids])
+            self.copies_waiting += len(touched)
+            given = fingerprints or {}
+            for _, url, digest in touched:
+                if url in given:  # kept with the content it is of: a write rolled back leaves it unused
+                    self._prints[url] = (digest, given[url])
         return result
 
-    def _add_run(self, items: Sequence[tuple[Record, Provenance]], run_id: int | None, sighting: bool) -> WriteResult:
+    def link_copies(self) -> int:
+        """Find the copies of every article waiting for it (``archive.copies``), in transactions
+        of ``_COPY_CHUNK`` articles; return how many were looked at."""
+        done = 0
+        while True:
+            with transaction(self.db):
+                count = link_waiting(self.db, self._prints, _COPY_CHUNK)
+            done += count
+            if count < _COPY_CHUNK:
+                break
+        self._prints.clear()
+        self.copies_waiting = 0
+        return done
+
+    def link_copies_if_due(self) -> int:
+        """``link_copies`` once ``COPY_PASS`` articles written through this object wait."""
+        return self.link_copies() if self.copies_waiting >= COPY_PASS else 0
+
+    def _add_run(
+        self, items: Sequence[tuple[Record, Provenance]], run_id: int | None, sighting: bool, touched: list[tuple[int, str, str]]
+    ) -> WriteResult:
         """``_add_articles`` for records of distinct URLs: their articles looked up at once, new
         ones numbered here (as SQLite would: after the highest id), then in chunks, each kind of
         row written by one statement per chunk.
@@ -976,6 +1030,7 @@ class Archive:
             rows = _Prepared()
             for record, provenance in chunk:
                 rows.add(record, provenance, known.get(record.url), next_id, run_id, sighting, recorded)
+            touched.extend(rows.touched)
             return rows
 
         chunks = [items[start : start + _CHUNK] for start in range(0, len(items), _CHUNK)]
@@ -992,6 +1047,8 @@ class Archive:
                     "?, ?, ?, ?, ?, ?)",
                     rows.new,
                 )
+                if rows.changed:  # out of the indexes first, as they were given: they read text from articles
+                    self._unindex([row[-1] for row in rows.changed])
                 many(
                     f"UPDATE articles SET {', '.join(f'{k} = ?' for k in ARTICLE_FIELDS)}, content_hash = ?, versions = ?, "
                     "last_seen = ?, last_changed = ?, last_run_id = ? WHERE id = ?",
@@ -1003,9 +1060,6 @@ class Archive:
                     rows.seen,
                 )
                 self.db.execute(_VERSION, [json.dumps(rows.versions, ensure_ascii=False)])
-                # The search indexes hold each article's latest version: a changed one's text is replaced.
-                for index in SEARCH_INDEXES:
-                    many(f"DELETE FROM {index} WHERE rowid = ?", [row[-1:] for row in rows.changed])
                 if number + 1 < len(chunks):
                     pending = worker.submit(prepare, chunks[number + 1])
                 # Vietnamese text is indexed as stored but for đ (``portals.folding.indexed``),
@@ -1028,6 +1082,23 @@ class Archive:
                 many("INSERT INTO articles_title_fts (rowid, title) VALUES (?, ?)", [row[:2] for row in rows.indexed_folded])
         return result
 
+    def _unindex(self, ids: Sequence[int]) -> None:
+        """Take articles out of the search indexes before their text changes. The indexes read
+        text from ``articles`` (FTS5's external content) but were given it folded
+        (``portals.folding.indexed``), so they are told what they were given: FTS5's ``delete``
+        command with those values (a plain DELETE would remove the unfolded words)."""
+        old = [
+            (id_, indexed(title), indexed(summary), indexed(body))
+            for id_, title, summary, body in self.db.execute(
+                "SELECT id, title, summary, body FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+                [json.dumps(list(ids))],
+            )
+        ]
+        many = self.db.conn.executemany
+        many("INSERT INTO articles_fts (articles_fts, rowid, title, summary, body) VALUES ('delete', ?, ?, ?, ?)", old)
+        titles = [row[:2] for row in old]
+        many("INSERT INTO articles_title_fts (articles_title_fts, rowid, title) VALUES ('delete', ?, ?)", titles)
+
     # -- merging a worker's shard -------------------------------------------------------------
     def archive_id(self) -> str:
         return self.db.execute("SELECT value FROM _meta WHERE key = 'archive_id'").fetchone()[0]
@@ -1046,7 +1117,7 @@ class Archive:
                 [run[c] for c in columns] + [origin],
             )
             run_id = cur.lastrowid
-            result += self._add_articles(batch.articles, run_id)
+            result += self._add_articles(batch.articles, run_id, fingerprints=batch.fingerprints)
             for url, at in batch.seen:
                 self.db.execute(
                     "UPDATE articles SET last_seen = max(last_seen, ?), last_run_id = ? WHERE url = ?", [at, run_id, url]

@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 
 from twisted.internet.defer import Deferred
 
+from portals.copies import record_fingerprint
 from portals.extract import PageAnalysis, analyse
 from portals.links import followed_links
 from portals.profiles import get_profile
@@ -57,13 +58,15 @@ def analyse_links(
     page = analyse(body, url, get_profile(profile_name) if profile_name else None, content_type=content_type)
     links = followed_links(page, hosts, traps=True)
     page.links = []
+    if page.is_article and page.record.body:  # what its copies are found by, here rather than in the writer
+        page.fingerprint = record_fingerprint(page.record)
     return page, links
 
 
 def _remote(body: bytes, url: str, profile_name: str | None, content_type: str | None, hosts: tuple[str, ...]) -> tuple:
     page, links = analyse_links(body, url, profile_name, content_type, hosts)
     # Profiles hold compiled selectors, which do not pickle: they travel by name.
-    return page.url, page.profile.name if page.profile else None, page.record, page.is_article, links
+    return page.url, page.profile.name if page.profile else None, page.record, page.is_article, links, page.fingerprint
 
 
 def _warm() -> None:
@@ -167,7 +170,7 @@ class Analyser:
 
     def _settle(self, d: Deferred[tuple[PageAnalysis, Links]], done: Future[Any], url: str, pool: ProcessPoolExecutor) -> None:
         try:
-            page_url, profile_name, record, is_article, links = done.result()
+            page_url, profile_name, record, is_article, links, fingerprint = done.result()
         except BrokenProcessPool:
             self._restart(pool)
             d.errback(ExtractCrashed(f"the process analysing {url} died"))
@@ -175,7 +178,8 @@ class Analyser:
         except Exception as exc:
             d.errback(exc)
             return
-        d.callback((PageAnalysis(page_url, get_profile(profile_name) if profile_name else None, record, is_article), links))
+        profile = get_profile(profile_name) if profile_name else None
+        d.callback((PageAnalysis(page_url, profile, record, is_article, fingerprint=fingerprint), links))
 
     def _restart(self, broken: ProcessPoolExecutor) -> None:
         old = self._pool

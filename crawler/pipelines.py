@@ -66,7 +66,7 @@ class ArchivePipeline:
                     )
                 )
                 raise DropItem(str(exc)) from None
-            session.add_article(item.record, item.provenance)
+            session.add_article(item.record, item.provenance, item.fingerprint)
         elif isinstance(item, SeenItem):
             session.add_seen(item.url, item.at)
         elif isinstance(item, FrontierMark):

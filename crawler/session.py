@@ -22,6 +22,7 @@ from archive.locks import CrawlLocked, acquire_lock, release_lock
 from archive.schema import now
 from archive.site_status import DARK_AFTER, SiteMove, observe_run
 from archive.store import Archive, Batch, WriteResult
+from portals.copies import Fingerprint
 from portals.items import ArticleEvent, AttachmentRow, Capture, FrontierMark, Provenance, SourceSeen, VisitorObservation
 from portals.profiles import get_profile
 from portals.record import Record
@@ -166,11 +167,15 @@ class CrawlSession:
         return self.captures.get(url)
 
     # -- what the crawl produced ------------------------------------------------------------
-    def add_article(self, record: Record, provenance: Provenance) -> None:
+    def add_article(self, record: Record, provenance: Provenance, fingerprint: Fingerprint | None = None) -> None:
         self.counts.articles_seen += 1
         if not record.date or not record.body:
             self.counts.incomplete += 1
         self._batch.articles.append((record, provenance))
+        if fingerprint is not None:
+            self._batch.fingerprints[record.url] = fingerprint
+        else:  # a later record of the URL in this batch, without one: not the earlier one's
+            self._batch.fingerprints.pop(record.url, None)
         self.known.setdefault(record.url, (provenance.etag, provenance.last_modified))
         self._maybe_flush()
 
@@ -231,6 +236,7 @@ class CrawlSession:
         self._last_flush = time.monotonic()
         try:
             result = self.archive.write(batch, self.run_id, self.site)
+            self.archive.link_copies_if_due()  # in its own transactions, after the batch's
         except (sqlite3.Error, OSError) as exc:
             raise StorageFailure(f"cannot write to the archive {self.archive.path}: {exc}") from None
         self.counts.new += result.new
@@ -282,8 +288,11 @@ class CrawlSession:
             if not self.storage_error:
                 try:
                     self.flush()
+                    self.archive.link_copies()  # the copies of what is left waiting
                 except StorageFailure as exc:
                     self.storage_error = str(exc)
+                except (sqlite3.Error, OSError) as exc:
+                    self.storage_error = f"cannot write to the archive {self.archive.path}: {exc}"
             if self.storage_error:
                 self._record_failure()
                 return

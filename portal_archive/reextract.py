@@ -64,6 +64,7 @@ def reextract(archive: Archive, warc_dir: Path, *, site: str | None = None) -> R
             _write(archive, batch, report)
             batch = []
     _write(archive, batch, report)
+    archive.link_copies()  # of the articles whose text changed, in one pass
     archive.finish_run(report.run_id, "finished" if not report.missing else "failed", pages=report.checked)
     return report
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -170,3 +171,40 @@ def named_site(text: str | None, publisher: str | None, names: Mapping[str, str]
 
 def _name_key(name: str) -> str:
     return " ".join(_SYLLABLE.findall(fold(name)))
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What an article's copies are found by, computed from its record alone: the key of its
+    exact copies, its MinHash signature and band keys (None and empty for a body too short to
+    link) and the site its credit line names. The crawl computes it in its extraction workers,
+    beside the record (``PageAnalysis.fingerprint``), so that the archive's writer only looks
+    the keys up; ``archive.copies`` computes it itself for a record that comes without one."""
+
+    body_key: str | None
+    minhash: bytes | None
+    bands: tuple[int, ...]
+    named_site: str | None
+
+
+@cache
+def registry_names() -> dict[str, str]:
+    """``name_index`` of the registry's sites."""
+    from .registry import load_registry
+
+    return name_index((domain, site.name) for domain, site in load_registry().items())
+
+
+def fingerprint(body: str | None, credit: str | None, publisher: str | None) -> Fingerprint:
+    """The fingerprint of a body and its credit line (``source.text``, ``source.publisher``)."""
+    words = syllables(body, credit)
+    sig = signature(words)
+    return Fingerprint(
+        body_key(words), sig, tuple(band_keys(sig)) if sig is not None else (), named_site(credit, publisher, registry_names())
+    )
+
+
+def record_fingerprint(record: Any) -> Fingerprint:
+    """``fingerprint`` of an extracted record (``portals.extract.Record``)."""
+    source = record.source
+    return fingerprint(record.body, source.text if source else None, source.publisher if source else None)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from .record import Record
 
 if TYPE_CHECKING:
+    from .copies import Fingerprint
     from .documents import DocumentText
 
 
@@ -105,6 +106,7 @@ class ArticleItem:
 
     record: Record
     provenance: Provenance
+    fingerprint: Fingerprint | None = None  # computed beside the record (``portals.copies``)
 
 
 @dataclass

@@ -310,7 +310,7 @@ class PortalSpider(scrapy.Spider):
             if removed:  # its "not found" page is no version of it
                 yield ArticleEvent(url, "gone", at, response.status, response.url, removed)
         if page.is_article and not removed:
-            yield ArticleItem(page.record, self._provenance(response, at))
+            yield ArticleItem(page.record, self._provenance(response, at), page.fingerprint)
             for output in self._attachments(page, at):
                 yield output
         if page.record.visitor_stats:

@@ -12,6 +12,7 @@ import contextlib
 from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin, urlsplit
 
+from ..copies import Fingerprint
 from ..profiles import PortalProfile, ProfileError, detect_profile, get_profile, profile_for_host
 from ..record import VISITOR_KEYS, Attachment, Record, Source
 from ..registry import find_site
@@ -51,6 +52,9 @@ class PageAnalysis:
     record: Record
     is_article: bool
     links: list[tuple[str, str]] = field(default_factory=list)  # (absolute URL, link text)
+    # An article's ``portals.copies.Fingerprint``, where the caller computed it (the crawl's
+    # extraction workers do: ``crawler.offload``); ``analyse`` leaves it out.
+    fingerprint: Fingerprint | None = None
 
 
 def _resolve_profile(url: str, text: str, profile: PortalProfile | None) -> PortalProfile | None:
