@@ -307,3 +307,39 @@ def test_a_new_version_is_linked_again_and_only_with_its_candidates(tmp_path: Pa
     assert linked(copy) == [] and linked(original) == []
     store("http://thuathienhue.gov.vn/tin/9", [*paragraphs, other[0]], "2020-09-28T08:00:00+07:00", credit)  # a paragraph added
     assert [kind for _, kind in linked(copy)] == ["near", "near"] and linked(original) == [(copy, "near")]
+
+
+def test_copies_wait_for_a_pass_that_survives_a_restart_and_uses_only_fitting_fingerprints(tmp_path: Path) -> None:
+    """A crawl's writes list new articles as waiting; the pass after a restart (a crawl killed
+    between the two) links them from the archive alone, and a fingerprint given for content
+    the archive does not hold (a write that was rolled back) is not used."""
+    from archive.copies import copies_of
+    from archive.store import Archive, Batch
+    from portals.copies import Fingerprint, record_fingerprint
+    from portals.items import Provenance
+    from portals.record import Record
+
+    paragraphs = [b[1] for b in HUE_S["blocks"]]
+    at = "2020-09-25T15:00:00+07:00"
+    original = Record(
+        url="http://hue.gov.vn/tin/1", site="hue.gov.vn", title="Hue-S", date="2020-09-25", body="\n\n".join(paragraphs)
+    )
+    copy = Record(
+        url="http://thuathienhue.gov.vn/tin/9", site="thuathienhue.gov.vn", title="Hue-S", date="2020-09-26", body=original.body
+    )
+    path = tmp_path / "archive.sqlite"
+    with Archive(path) as archive:
+        archive.write(Batch(articles=[(original, Provenance(at, original.url)), (copy, Provenance(at, copy.url))]))
+        assert archive.db.execute("SELECT count(*) FROM copy_pending").fetchone() == (2,)
+        assert archive.db.execute("SELECT count(*) FROM article_copies").fetchone() == (0,)
+    with Archive(path) as archive:  # the process that wrote them is gone
+        # A fingerprint kept for content the archive does not hold (a write rolled back): unused.
+        archive._prints[copy.url] = ("not its content hash", Fingerprint("0" * 40, None, (), None))
+        assert archive.link_copies() == 2
+        ids = dict(archive.db.execute("SELECT url, id FROM articles").fetchall())
+        assert [(c["id"], c["kind"]) for c in copies_of(archive.db, ids[copy.url])] == [(ids[original.url], "exact")]
+        assert archive.db.execute("SELECT count(*) FROM copy_pending").fetchone() == (0,)
+        signature = archive.db.execute(
+            "SELECT body_key, minhash FROM copy_signatures WHERE article_id = ?", [ids[copy.url]]
+        ).fetchone()
+        assert signature == (record_fingerprint(copy).body_key, record_fingerprint(copy).minhash)
