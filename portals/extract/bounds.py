@@ -60,7 +60,7 @@ def cut_markup(text: str) -> tuple[str, bool]:
     """``text`` up to its ``MAX_TAGS``-th "<" and its first start tag of too many attributes, and
     whether it was cut."""
     cut = False
-    if text.count("<") > MAX_TAGS and (tags := _TAGS.match(text)):
+    if len(text) > MAX_TAGS and text.count("<") > MAX_TAGS and (tags := _TAGS.match(text)):  # (shorter: fewer "<")
         text, cut = text[: tags.end() - 1], True
     readable = _READABLE.match(text)
     if readable is not None and readable.end() < len(text):

@@ -202,14 +202,61 @@ def detect_profile(html: str) -> PortalProfile | None:
     least two of them, or None."""
     best, best_hits = None, MIN_MARKER_HITS - 1
     head = html[:400_000]
-    for profile in load_profiles().values():
-        hits, left = 0, len(profile.markers)
-        for marker, found in zip(profile.markers, profile.marker_needles, strict=True):
+    present: dict[str, bool] = {}  # needle → in the page: each is looked for once
+
+    def has(needle: str, within: tuple[str, ...]) -> bool:
+        found = present.get(needle)
+        if found is None:  # absent where a needle it holds is absent; else looked for
+            found = present[needle] = not any(present.get(n) is False for n in within) and needle in head
+        return found
+
+    profiles = load_profiles()
+    for profile, markers in _detection_plan(profiles):
+        hits, left = 0, len(markers)
+        for marker, found in markers:
             if hits + left <= best_hits:  # the markers left cannot make this family the best
                 break
             left -= 1
-            if all(any(n in head for n in group) for group in found) and marker.search(head):
+            if all(any(has(n, within) for n, within in group) for group in found) and marker.search(head):
                 hits += 1
         if hits > best_hits:
             best, best_hits = profile, hits
     return best
+
+
+_Plan = list[tuple[PortalProfile, list[tuple[re.Pattern[str], list[list[tuple[str, tuple[str, ...]]]]]]]]
+_PLANS: dict[int, tuple[dict[str, PortalProfile], _Plan]] = {}
+
+
+def _detection_plan(profiles: dict[str, PortalProfile]) -> _Plan:
+    """The profiles' markers in the order ``detect_profile`` tries them, each needle with the
+    other needles it holds. A family's hits do not depend on the order of its markers, only what
+    a page costs does: a marker whose needle others hold goes first (its absence rules them out
+    without a search), a marker without needles (a case-insensitive one, a regex run over the
+    whole page) last; within a marker, needles looked for before come first."""
+    known = _PLANS.get(id(profiles))
+    if known is not None and known[0] is profiles:
+        return known[1]
+    every = {n for p in profiles.values() for groups in p.marker_needles for g in groups for n in g}
+    within = {n: tuple(sorted(m for m in every if m != n and m in n)) for n in every}
+    plan: _Plan = []
+    seen: set[str] = set()
+    for profile in profiles.values():
+        items = list(zip(profile.markers, profile.marker_needles, strict=True))
+        # How many of the family's other markers hold a needle of this one's first group.
+        rules_out = {
+            id(item): sum(
+                1 for other in items if other is not item and any(n in m for n in item[1][0] for g in other[1] for m in g)
+            )
+            for item in items
+            if item[1]
+        }
+        items.sort(key=lambda item: (not item[1], -rules_out.get(id(item), 0)))
+        markers = []
+        for marker, groups in items:
+            ordered = sorted(groups, key=lambda g: not any(n in seen for n in g))  # (stable)
+            markers.append((marker, [[(n, within[n]) for n in g] for g in ordered]))
+            seen.update(n for g in groups[:1] for n in g)
+        plan.append((profile, markers))
+    _PLANS[id(profiles)] = (profiles, plan)
+    return plan
