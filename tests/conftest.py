@@ -72,11 +72,77 @@ def reliability_figures() -> dict[str, object]:
     return RELIABILITY_FIGURES
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker: hand what its tests measured to the controller, which prints it."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["reliability_figures"] = {name: str(value) for name, value in RELIABILITY_FIGURES.items()}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """On the pytest-xdist controller: a worker finished, with the figures its tests measured."""
+    RELIABILITY_FIGURES.update(getattr(node, "workeroutput", {}).get("reliability_figures", {}))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if RELIABILITY_FIGURES:
         terminalreporter.write_sep("-", "reliability figures")
         for name, value in RELIABILITY_FIGURES.items():
             terminalreporter.write_line(f"{name}: {value}")
+
+
+# -- the suite on several workers (pytest-xdist, ``--dist loadgroup``) ------------------------------
+# The tests of these modules share a costly module- or session-scoped setup (crawls, a built
+# wheel, Chromium, Redis, Scrapyd): each group runs on one worker, so that setup is made once.
+# Every other test goes to whichever worker is free.
+XDIST_GROUPS = {
+    # the session's research_archive (every sample portal crawled), and Chromium in test_web
+    "test_research": "research-archive",
+    "test_export_versions": "research-archive",
+    "test_web": "research-archive",
+    # both build the project from the source tree (a wheel; Scrapyd's egg, in the tree itself)
+    "test_package": "source-tree",
+    "test_scaling": "source-tree",
+    **{
+        name: name
+        for name in (
+            "test_attachments",
+            "test_bad_input",
+            "test_benchmarks",
+            "test_bounded_work",
+            "test_cli",
+            "test_cli_contract",
+            "test_crash_safety",
+            "test_faults",
+            "test_hostile_input",
+            "test_replay",
+            "test_web_safety",
+        )
+    },
+}
+
+
+def xdist_group(nodeid: str) -> str:
+    """The unit of work a test belongs to: its module's group, else the test alone."""
+    if nodeid.rfind("@") > nodeid.rfind("]"):  # an xdist_group mark, where pytest-xdist could add it
+        return nodeid.rsplit("@", 1)[1]
+    return XDIST_GROUPS.get(Path(nodeid.split("::", 1)[0]).stem) or nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``--dist loadgroup`` by ``XDIST_GROUPS``: pytest-xdist's own reads xdist_group marks from a
+    suffix it adds to node ids, which pytest 9 no longer lets it change."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid)
+
+    return GroupScheduling(config, log)
 
 
 # -- the researchers' demo archive: every sample portal crawled, and one article edited ---------

@@ -219,7 +219,19 @@ def test_schedules_come_due_collapse_missed_runs_and_isolate_failures(portal: Sa
     add = run_cli("schedule", "add", HOST, "--cron", "0 2 * * *", "--db", str(db), "--proxy", portal.url, "--delay", "0")
     assert add.code == 0, add.err
     assert "+07:00" in add.out
-    broken = run_cli("schedule", "add", "http://khongton.tai.example/", "--every", "day", "--db", str(db), "--proxy", portal.url)
+    broken = run_cli(
+        "schedule",
+        "add",
+        "http://khongton.tai.example/",
+        "--every",
+        "day",
+        "--db",
+        str(db),
+        "--proxy",
+        portal.url,
+        "--delay",
+        "0",
+    )
     assert broken.code == 0, broken.err
     listed = {r["site"]: r for r in run_cli("schedule", "list", "--db", str(db), "--format", "json").json()}
     next_run = listed[HOST]["next_run_at"]
