@@ -17,7 +17,7 @@ from portals.registry import site_places
 from portals.urls import canonicalize
 
 from .copies import copies_of, original_of
-from .store import Archive
+from .store import Archive, version_record
 from .warc import candidate_dirs, locate, read_http, read_record
 
 # What a version is made of (the fields of the content hash): a change in any of them is a version.
@@ -113,7 +113,7 @@ def history(archive: Archive, key: str) -> ArticleHistory:
         f"warc_record_id, payload_digest, record, {folder} FROM article_versions WHERE article_id = ? ORDER BY version",
         [article_id],
     ):
-        record = json.loads(row.pop("record"))
+        record = version_record(json.loads(row.pop("record")), article["body"])
         changed = [f for f in CONTENT_FIELDS if previous is not None and previous.get(f) != record.get(f)]
         versions.append(Version(**row, record=record, changed=changed))
         previous = record

@@ -23,7 +23,7 @@ from portals.documents import DocumentText
 from portals.items import ArticleEvent, AttachmentRow, Capture, Provenance, SourceSeen, VisitorObservation
 from portals.record import VISITOR_KEYS, Record
 
-from .store import Archive, Batch, WriteResult
+from .store import Archive, Batch, WriteResult, version_record
 from .warc import default_warc_dir
 
 
@@ -135,10 +135,14 @@ def _fingerprints(shard: Archive, latest: dict[str, Record]) -> dict[str, Finger
 def _batch(shard: Archive, run_id: int, warc_dir: Path) -> Batch:
     """What the shard's run stored; its WARC files are now in ``warc_dir``."""
     batch = Batch()
-    for row in shard.db.query("SELECT * FROM article_versions WHERE crawl_run_id = ? ORDER BY fetched_at, id", [run_id]):
+    for row in shard.db.query(
+        "SELECT v.*, a.body AS article_body FROM article_versions v JOIN articles a ON a.id = v.article_id "
+        "WHERE v.crawl_run_id = ? ORDER BY v.fetched_at, v.id",
+        [run_id],
+    ):
         batch.articles.append(
             (
-                Record.from_dict(json.loads(row["record"])),
+                Record.from_dict(version_record(json.loads(row["record"]), row["article_body"])),
                 Provenance(
                     row["fetched_at"],
                     row["fetched_url"],

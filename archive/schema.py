@@ -478,6 +478,24 @@ def m014_index_reads_articles(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m015_bodies_once(db: sqlite_utils.Database) -> None:
+    """An article's text is stored once: the latest version's ``record`` leaves out ``body``,
+    which is the article's (``articles.body``); a version gets it back in its record when a newer
+    one replaces it. ``version_records`` shows every version's record whole. Records written
+    before keep their body."""
+    _statements(
+        db,
+        """
+        CREATE VIEW version_records AS
+            SELECT v.id, v.article_id, v.version,
+                   CASE WHEN json_type(v.record, '$.body') IS NULL THEN json_set(v.record, '$.body', a.body)
+                        ELSE v.record END AS record
+            FROM article_versions v JOIN articles a ON a.id = v.article_id
+        """,
+    )
+
+
 # The search indexes' options (m014): text read from ``articles``, folded by the tokenizer.
 # ``content='articles'`` in single quotes: Datasette takes a table named in double quotes for
 # the table's own search box, which would look for what is typed unfolded (``archive.web`` gives

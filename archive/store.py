@@ -54,8 +54,6 @@ SEARCH_INDEXES = ("articles_fts", "articles_title_fts")
 TEXT_COLUMNS = ("title", "summary", "body")  # of articles, indexed in articles_fts
 
 
-# A chunk's versions (``_Prepared.versions``, a JSON array) with their records as JSON objects made
-# from the articles' rows just written: the record's fields in ``Record.to_dict``'s order.
 # Articles written and waiting for their copies to be found (``archive.copies``) when a crawl runs
 # a pass over them (``Archive.link_copies_if_due``); a pass takes them in transactions of
 # ``_COPY_CHUNK``.
@@ -76,18 +74,25 @@ _VERSION_COLUMNS = (
     "payload_digest",
     "warc_dir",
 )
-_RECORD = (
-    "json_object('url', a.url, 'site', a.site, 'family', a.family, 'title', a.title, 'date', a.date, "
-    "'updated', a.updated, 'summary', a.summary, 'body', a.body, 'source', CASE WHEN v.value ->> 12 THEN "
-    "json_object('text', a.source_text, 'publisher', a.source_publisher, 'author', a.source_author) END, "
-    "'views', a.views, 'visitor_stats', json(v.value -> 13), 'attachments', json(v.value -> 14), "
-    "'warnings', json(v.value -> 15))"
-)
+# A version's row: these columns, then its record as JSON, in ``Record.to_dict``'s order but for
+# ``body``, which the latest version leaves to its article's row (``version_record``; schema 15).
 _VERSION = (
-    f"INSERT INTO article_versions ({', '.join(_VERSION_COLUMNS)}, record) "
-    f"SELECT {', '.join(f'v.value ->> {n}' for n in range(len(_VERSION_COLUMNS)))}, {_RECORD} "
-    "FROM json_each(?) v CROSS JOIN articles a ON a.id = v.value ->> 0"
+    f"INSERT INTO article_versions ({', '.join(_VERSION_COLUMNS)}, record) VALUES ({', '.join('?' for _ in _VERSION_COLUMNS)}, ?)"
 )
+
+
+def version_record(record: dict[str, Any], body: str | None) -> dict[str, Any]:
+    """A version's whole record from its ``article_versions.record`` (parsed): the latest
+    version's leaves out ``body``, which is its article's (``articles.body``), given here (m015)."""
+    if "body" in record:
+        return record
+    whole: dict[str, Any] = {}
+    for key, value in record.items():  # in its place, after the summary
+        whole[key] = value
+        if key == "summary":
+            whole["body"] = body
+    whole.setdefault("body", body)
+    return whole
 
 
 # Text with none of these characters (ASCII, Vietnamese …) is given to the tokenizer as it is, but
@@ -328,8 +333,8 @@ class _Prepared:
             self.indexed_as_stored.append(article_id)
         else:
             self.indexed_folded.append((article_id, *(indexed(text) for text in texts)))  # type: ignore[arg-type]
-        # The version's record is written by SQLite from the article's row (``_VERSION``); these
-        # are the rest of it, and of the version.
+        # The version (``_VERSION``): its record without the body, which its article's row holds.
+        data.pop("body")
         self.versions.append(
             [
                 article_id,
@@ -344,10 +349,7 @@ class _Prepared:
                 provenance.warc_record_id,
                 provenance.payload_digest,
                 recorded[provenance.warc_dir],
-                record.source is not None,
-                data["visitor_stats"],
-                data["attachments"],
-                data["warnings"],
+                json.dumps(data, ensure_ascii=False, separators=(",", ":")),
             ]
         )
 
@@ -1009,11 +1011,11 @@ class Archive:
         ones numbered here (as SQLite would: after the highest id), then in chunks, each kind of
         row written by one statement per chunk.
 
-        Two cores share the work: a thread prepares the next chunk (content hashes and the rows'
-        values: Python, which holds the interpreter lock) while SQLite indexes this one, in
-        statements that read the text back from ``articles`` and release the lock for all of it
-        (the versions' records too are made by SQLite from those rows). The other statements run
-        while that thread waits, so neither waits on the other for the lock row by row."""
+        Two cores share the work: a thread prepares the next chunk (content hashes, the rows'
+        values and the versions' records: Python, which holds the interpreter lock) while SQLite
+        indexes this one, in statements that read the text back from ``articles`` and release the
+        lock for all of it. The other statements run while that thread waits, so neither waits on
+        the other for the lock row by row."""
         known: dict[str, tuple[int, str, int]] = {}
         for start in range(0, len(items), 500):
             urls = [record.url for record, _ in items[start : start + 500]]
@@ -1048,7 +1050,7 @@ class Archive:
                     rows.new,
                 )
                 if rows.changed:  # out of the indexes first, as they were given: they read text from articles
-                    self._unindex([row[-1] for row in rows.changed])
+                    self._supersede([row[-1] for row in rows.changed])
                 many(
                     f"UPDATE articles SET {', '.join(f'{k} = ?' for k in ARTICLE_FIELDS)}, content_hash = ?, versions = ?, "
                     "last_seen = ?, last_changed = ?, last_run_id = ? WHERE id = ?",
@@ -1059,7 +1061,7 @@ class Archive:
                     "etag = coalesce(?, etag), last_modified = coalesce(?, last_modified) WHERE id = ?",
                     rows.seen,
                 )
-                self.db.execute(_VERSION, [json.dumps(rows.versions, ensure_ascii=False)])
+                many(_VERSION, rows.versions)
                 if number + 1 < len(chunks):
                     pending = worker.submit(prepare, chunks[number + 1])
                 # Vietnamese text is indexed as stored but for đ (``portals.folding.indexed``),
@@ -1082,22 +1084,31 @@ class Archive:
                 many("INSERT INTO articles_title_fts (rowid, title) VALUES (?, ?)", [row[:2] for row in rows.indexed_folded])
         return result
 
-    def _unindex(self, ids: Sequence[int]) -> None:
-        """Take articles out of the search indexes before their text changes. The indexes read
-        text from ``articles`` (FTS5's external content) but were given it folded
-        (``portals.folding.indexed``), so they are told what they were given: FTS5's ``delete``
-        command with those values (a plain DELETE would remove the unfolded words)."""
-        old = [
-            (id_, indexed(title), indexed(summary), indexed(body))
-            for id_, title, summary, body in self.db.execute(
-                "SELECT id, title, summary, body FROM articles WHERE id IN (SELECT value FROM json_each(?))",
-                [json.dumps(list(ids))],
-            )
-        ]
+    def _supersede(self, ids: Sequence[int]) -> None:
+        """Before changed articles' rows are overwritten: take them out of the search indexes,
+        and give their latest versions' records back the body they left to the row (m015).
+
+        The indexes read text from ``articles`` (FTS5's external content) but were given it
+        folded (``portals.folding.indexed``), so they are told what they were given: FTS5's
+        ``delete`` command with those values (a plain DELETE would remove the unfolded words)."""
+        old = self.db.execute(
+            "SELECT a.id, a.title, a.summary, a.body, v.id, v.record FROM articles a "
+            "JOIN article_versions v ON v.article_id = a.id AND v.version = a.versions "
+            "WHERE a.id IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(ids))],
+        ).fetchall()
         many = self.db.conn.executemany
-        many("INSERT INTO articles_fts (articles_fts, rowid, title, summary, body) VALUES ('delete', ?, ?, ?, ?)", old)
-        titles = [row[:2] for row in old]
+        folded = [(id_, indexed(title), indexed(summary), indexed(body)) for id_, title, summary, body, _, _ in old]
+        many("INSERT INTO articles_fts (articles_fts, rowid, title, summary, body) VALUES ('delete', ?, ?, ?, ?)", folded)
+        titles = [row[:2] for row in folded]
         many("INSERT INTO articles_title_fts (articles_title_fts, rowid, title) VALUES ('delete', ?, ?)", titles)
+        records = [(json.loads(stored), body, version_id) for _, _, _, body, version_id, stored in old]
+        whole = [
+            (json.dumps(version_record(record, body), ensure_ascii=False, separators=(",", ":")), version_id)
+            for record, body, version_id in records
+            if "body" not in record
+        ]
+        many("UPDATE article_versions SET record = ? WHERE id = ?", whole)
 
     # -- merging a worker's shard -------------------------------------------------------------
     def archive_id(self) -> str:

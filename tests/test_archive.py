@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import unicodedata
 from pathlib import Path
 
 import pytest
 
+from archive import schema
+from archive.history import history
+from archive.merge import merge
 from archive.schema import SCHEMA_VERSION
 from archive.search import QueryError, parse_query, search, snippet
 from archive.store import Archive, ArchiveError
@@ -88,13 +92,60 @@ def test_changed_article_adds_a_version_and_keeps_the_old(archive: Archive) -> N
     edited = _record(original.url, original.title or "", original.body + " Năm 2020, tỉnh tiếp tục giữ vị trí thứ nhất.")
     result = archive.add_articles([(edited, Provenance(T1, edited.url))])
     assert result.changed == 1
-    rows = archive.db.execute("SELECT version, record FROM article_versions ORDER BY version").fetchall()
+    rows = archive.db.execute("SELECT version, record FROM version_records ORDER BY version").fetchall()
     assert [r[0] for r in rows] == [1, 2]
     assert "giữ vị trí thứ nhất" not in rows[0][1] and "giữ vị trí thứ nhất" in rows[1][1]
     article = archive.db.execute("SELECT versions, last_changed, body FROM articles").fetchone()
     assert article[0] == 2 and article[1] == T1 and article[2].endswith("thứ nhất.")
     # The search index follows the latest version only.
     assert [h.url for h in search(archive, "giu vi tri thu nhat")] == [original.url]
+
+
+def test_the_text_is_stored_once_and_every_version_reads_whole(archive: Archive, tmp_path: Path) -> None:
+    """The latest version's record leaves its body to the article's row; a version replaced by
+    a newer one gets it back in its record, in its place; every reader sees whole records."""
+    first = ARTICLES[0]
+    second = _record(first.url, first.title or "", first.body + " Năm 2020, tỉnh tiếp tục giữ vị trí thứ nhất.")
+    third = _record(first.url, "Thừa Thiên Huế giữ vị trí thứ nhất", second.body + " Chỉ số năm 2021 tăng.")
+    stored = lambda: [json.loads(r[0]) for r in archive.db.execute("SELECT record FROM article_versions ORDER BY version")]  # noqa: E731
+    run = archive.start_run(first.site, [])
+    archive.add_articles([(first, Provenance(T0, first.url))], run)
+    assert "body" not in stored()[0] and stored()[0] == {k: v for k, v in first.to_dict().items() if k != "body"}
+    # Two more versions in one batch: the second is replaced within the transaction that wrote it.
+    archive.add_articles([(second, Provenance(T1, first.url)), (third, Provenance("2026-11-28T09:00:00+07:00", first.url))], run)
+    archive.finish_run(run, "finished")
+    versions = stored()
+    assert [list(v) for v in versions[:2]] == [list(first.to_dict()), list(second.to_dict())]  # body back in its place
+    assert versions[:2] == [first.to_dict(), second.to_dict()] and "body" not in versions[2]
+    # Read whole: through the view, `show`'s history, and a merge into another archive.
+    whole = [json.loads(r[0]) for r in archive.db.execute("SELECT record FROM version_records ORDER BY version")]
+    assert whole == [first.to_dict(), second.to_dict(), third.to_dict()]
+    assert [v.record for v in history(archive, first.url).versions] == whole
+    assert [list(v.record) for v in history(archive, first.url).versions] == [list(first.to_dict())] * 3
+    with Archive(tmp_path / "main.sqlite") as main:
+        merge(main, archive.path, warc_dir=tmp_path / "warc")
+        merged = [json.loads(r[0]) for r in main.db.execute("SELECT record FROM version_records ORDER BY version")]
+        assert merged == whole
+        assert main.db.execute("SELECT body FROM articles").fetchone()[0] == third.body
+
+
+def test_records_stored_whole_before_schema_15_are_read_as_they_are(archive: Archive, tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    before = [name for name, _ in schema.MIGRATIONS].index("m015_bodies_once")
+    first = ARTICLES[1]
+    edited = _record(first.url, first.title or "", first.body + " Đoàn đã thăm Đại Nội.", date=first.date)
+    with pytest.MonkeyPatch.context() as older:
+        older.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:before])
+        with Archive(path) as old:  # that schema's code kept the body in every record
+            old.add_articles([(first, Provenance(T0, first.url))])
+            old.db.execute("UPDATE article_versions SET record = ?", [json.dumps(first.to_dict(), ensure_ascii=False)])
+    with Archive(path) as migrated:
+        assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert [json.loads(r[0]) for r in migrated.db.execute("SELECT record FROM version_records")] == [first.to_dict()]
+        migrated.add_articles([(edited, Provenance(T1, first.url))])
+        records = [json.loads(r[0]) for r in migrated.db.execute("SELECT record FROM article_versions ORDER BY version")]
+        assert records[0] == first.to_dict() and "body" not in records[1]
+        assert [v.record for v in history(migrated, first.url).versions] == [first.to_dict(), edited.to_dict()]
 
 
 def test_views_alone_do_not_make_a_new_version(archive: Archive) -> None:

@@ -26,7 +26,7 @@ HOSTS = sorted(p.name for p in SITES.iterdir() if (p / "expected.json").exists()
 def _stored(db: Path) -> dict[str, dict]:
     conn = sqlite3.connect(db)
     rows = conn.execute(
-        "SELECT a.url, v.record FROM articles a JOIN article_versions v ON v.article_id = a.id AND v.version = a.versions"
+        "SELECT a.url, v.record FROM articles a JOIN version_records v ON v.article_id = a.id AND v.version = a.versions"
     ).fetchall()
     conn.close()
     return {url: json.loads(record) for url, record in rows}

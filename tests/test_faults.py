@@ -93,7 +93,7 @@ def fault_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultCrawl
         articles = _rows(
             db,
             "SELECT a.url, a.versions, v.record FROM articles a "
-            "JOIN article_versions v ON v.article_id = a.id AND v.version = a.versions",
+            "JOIN version_records v ON v.article_id = a.id AND v.version = a.versions",
         )
         yield FaultCrawl(
             code=proc.returncode,

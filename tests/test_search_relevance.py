@@ -194,7 +194,7 @@ def test_a_batch_stores_every_record_in_order(tmp_path: Path) -> None:
     )
     assert (result.new, result.changed, result.unchanged) == (2, 1, 0)
     # Every version keeps the whole record, as extracted.
-    stored = [json.loads(r[0]) for r in archive.db.execute("SELECT record FROM article_versions ORDER BY id")]
+    stored = [json.loads(r[0]) for r in archive.db.execute("SELECT record FROM version_records ORDER BY id")]
     assert stored == [first.to_dict(), greek.to_dict(), second.to_dict()]
     assert archive.add_articles([(greek, Provenance("2025-03-05T00:00:00+07:00", greek.url))]).unchanged == 1
     rows = archive.db.execute("SELECT url, versions, last_seen FROM articles ORDER BY id").fetchall()
