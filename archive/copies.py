@@ -14,7 +14,8 @@ the whole archive, and the copies found are linked both ways (``article_copies``
 are hashes: every insertion lands on another page of their B-tree, which costs the same for one
 key as for many on that page, so a pass over many articles writes each page once for many
 keys where a pass per write would write it again and again. Articles of the same site are never
-copies of each other. How bodies are compared, and the threshold of near copies:
+copies of each other: the band keys are kept by site, and a lookup reads the other sites' keys
+only (pages of one site made from one template share all their keys). How bodies are compared, and the threshold of near copies:
 ``portals.copies``.
 
 ``rebuild`` does the same for every article (archives made before copies were linked).
@@ -104,8 +105,8 @@ def _link_all(db: sqlite_utils.Database, changed: Sequence[_Changed]) -> None:
         return
     old = [c for c in changed if c.known]
     if old:
-        gone = [(key, c.id) for c in old if c.old_minhash is not None for key in band_keys(c.old_minhash)]
-        db.conn.executemany("DELETE FROM copy_bands WHERE band_key = ? AND article_id = ?", gone)
+        gone = [(key, c.site, c.id) for c in old if c.old_minhash is not None for key in band_keys(c.old_minhash)]
+        db.conn.executemany("DELETE FROM copy_bands WHERE band_key = ? AND site = ? AND article_id = ?", gone)
         mine = json.dumps([c.id for c in old])
         db.execute(  # links are stored both ways: the reverse ones by their key
             "DELETE FROM article_copies WHERE (article_id, copy_id) IN "
@@ -120,8 +121,8 @@ def _link_all(db: sqlite_utils.Database, changed: Sequence[_Changed]) -> None:
     linkable = [c for c in changed if c.print.body_key is not None and c.print.minhash is not None]
     found = _candidates(db, linkable) if linkable else {}
     db.conn.executemany(  # sorted: the keys are hashes, and a B-tree takes them best in order
-        "INSERT INTO copy_bands (band_key, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-        sorted((key, c.id) for c in changed for key in c.print.bands),
+        "INSERT INTO copy_bands (band_key, site, article_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        sorted((key, c.site, c.id) for c in changed for key in c.print.bands),
     )
     db.conn.executemany(
         "INSERT OR REPLACE INTO article_copies (article_id, copy_id, kind, similarity) VALUES (?, ?, ?, ?)",
@@ -144,19 +145,30 @@ def _candidates(db: sqlite_utils.Database, linkable: Sequence[_Changed]) -> dict
         for c in by_key[key]:
             if other != c.id and other_site != c.site:
                 found[c.id, other] = ("exact", 1.0)
-    by_band: dict[int, list[_Changed]] = {}
+    by_band: dict[tuple[int, str], list[_Changed]] = {}
     for c in linkable:
         for key in c.print.bands:
-            by_band.setdefault(key, []).append(c)
+            by_band.setdefault((key, c.site), []).append(c)
     pairs: set[tuple[int, int]] = set()
-    for key, other in db.execute(
-        "SELECT band_key, article_id FROM copy_bands WHERE band_key IN (SELECT value FROM json_each(?))",
-        [json.dumps(list(by_band))],
+    # The articles of other sites sharing a band key: two ranges of the key's rows, around the
+    # site's own (which may be a template's thousands).
+    wanted = json.dumps(list(by_band))
+    for key, site, other in db.execute(
+        "SELECT w.value ->> 0, w.value ->> 1, b.article_id FROM json_each(?) w JOIN copy_bands b "
+        "ON b.band_key = w.value ->> 0 AND b.site < w.value ->> 1 UNION ALL "
+        "SELECT w.value ->> 0, w.value ->> 1, b.article_id FROM json_each(?) w JOIN copy_bands b "
+        "ON b.band_key = w.value ->> 0 AND b.site > w.value ->> 1",
+        [wanted, wanted],
     ):
-        pairs.update((c.id, other) for c in by_band[key] if other != c.id)
-    for group in by_band.values():  # among themselves
-        if len(group) > 1:
-            pairs.update((a.id, b.id) for a in group for b in group if a.id != b.id)
+        pairs.update((c.id, other) for c in by_band[key, site])
+    by_key: dict[int, dict[str, list[_Changed]]] = {}  # among themselves: band key → site → articles
+    for (key, site), group in by_band.items():
+        by_key.setdefault(key, {})[site] = group
+    for sites in by_key.values():
+        if len(sites) > 1:
+            for site, group in sites.items():
+                others = [o.id for s, g in sites.items() if s != site for o in g]
+                pairs.update((c.id, o) for c in group for o in others)
     pairs -= found.keys()
     if pairs:
         others = {other for _, other in pairs}

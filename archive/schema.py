@@ -482,16 +482,38 @@ def m014_index_reads_articles(db: sqlite_utils.Database) -> None:
 def m015_bodies_once(db: sqlite_utils.Database) -> None:
     """An article's text is stored once: the latest version's ``record`` leaves out ``body``,
     which is the article's (``articles.body``); a version gets it back in its record when a newer
-    one replaces it. ``version_records`` shows every version's record whole. Records written
-    before keep their body."""
+    one replaces it. ``version_records`` is ``article_versions`` with every record whole.
+    Records written before keep their body."""
     _statements(
         db,
         """
         CREATE VIEW version_records AS
-            SELECT v.id, v.article_id, v.version,
+            SELECT v.id, v.article_id, v.version, v.content_hash, v.fetched_at, v.crawl_run_id, v.fetched_url,
+                   v.http_status,
                    CASE WHEN json_type(v.record, '$.body') IS NULL THEN json_set(v.record, '$.body', a.body)
-                        ELSE v.record END AS record
+                        ELSE v.record END AS record,
+                   v.warc_file, v.warc_offset, v.warc_record_id, v.payload_digest, v.warc_dir
             FROM article_versions v JOIN articles a ON a.id = v.article_id
+        """,
+    )
+
+
+@migration
+def m016_bands_by_site(db: sqlite_utils.Database) -> None:
+    """Band keys kept by site: articles of one site are never each other's copies, so a lookup
+    skips the keys of the article's own site (many pages of one site made from one template
+    share all their keys, and each new one was compared with every one before)."""
+    _statements(
+        db,
+        """
+        CREATE TABLE copy_bands_new (
+            band_key INTEGER NOT NULL, site TEXT NOT NULL, article_id INTEGER NOT NULL,
+            PRIMARY KEY (band_key, site, article_id)
+        ) WITHOUT ROWID;
+        INSERT INTO copy_bands_new SELECT b.band_key, a.site, b.article_id
+            FROM copy_bands b JOIN articles a ON a.id = b.article_id ORDER BY 1, 2, 3;
+        DROP TABLE copy_bands;
+        ALTER TABLE copy_bands_new RENAME TO copy_bands
         """,
     )
 

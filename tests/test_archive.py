@@ -14,7 +14,7 @@ from archive.history import history
 from archive.merge import merge
 from archive.schema import SCHEMA_VERSION
 from archive.search import QueryError, parse_query, search, snippet
-from archive.store import Archive, ArchiveError
+from archive.store import Archive, ArchiveError, Batch
 from portals.extract import Record, Source
 from portals.items import Provenance
 
@@ -137,7 +137,7 @@ def test_records_stored_whole_before_schema_15_are_read_as_they_are(archive: Arc
     with pytest.MonkeyPatch.context() as older:
         older.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:before])
         with Archive(path) as old:  # that schema's code kept the body in every record
-            old.add_articles([(first, Provenance(T0, first.url))])
+            old.write(Batch(articles=[(first, Provenance(T0, first.url))]))
             old.db.execute("UPDATE article_versions SET record = ?", [json.dumps(first.to_dict(), ensure_ascii=False)])
     with Archive(path) as migrated:
         assert migrated.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

@@ -343,3 +343,67 @@ def test_copies_wait_for_a_pass_that_survives_a_restart_and_uses_only_fitting_fi
             "SELECT body_key, minhash FROM copy_signatures WHERE article_id = ?", [ids[copy.url]]
         ).fetchone()
         assert signature == (record_fingerprint(copy).body_key, record_fingerprint(copy).minhash)
+
+
+def test_pages_of_one_template_are_never_compared_with_each_other(tmp_path: Path, monkeypatch: Any) -> None:
+    """Many pages of one site made from one template share all their band keys; a new one is
+    compared only with other sites' articles (their keys are looked up around its own site's),
+    in one write or in many, so its copy elsewhere is still found. Also in an archive whose
+    keys were stored before they were kept by site (schema 16)."""
+    from archive import copies, schema
+    from archive.copies import copies_of
+    from archive.store import Archive, Batch
+    from portals.copies import record_fingerprint
+    from portals.items import Provenance
+    from portals.record import Record
+
+    lead = " ".join(b[1] for b in HUE_S["blocks"])
+    at = "2024-01-08T08:00:00+07:00"
+
+    def page(site: str, n: int, tail: str = "") -> tuple[Record, Provenance]:
+        url = f"http://{site}/lich-tiep-cong-dan/{n}"
+        title = f"Lịch tiếp công dân tuần {n}"
+        record = Record(url=url, site=site, title=title, date="2024-01-08", body=f"{lead} Tuần {n}.{tail}")
+        return record, Provenance(at, url)
+
+    compared: list[tuple[bytes, bytes]] = []
+    real = copies.similarity
+    monkeypatch.setattr(copies, "similarity", lambda a, b: compared.append((a, b)) or real(a, b))
+    template = [page("phongdien.thuathienhue.gov.vn", n) for n in range(120)]
+    path = tmp_path / "archive.sqlite"
+    with Archive(path) as archive:  # 60 in one write; then their keys as schema 15 kept them, without the site
+        archive.add_articles(template[:60])
+        for statement in (
+            "CREATE TABLE old_bands (band_key INTEGER NOT NULL, article_id INTEGER NOT NULL, PRIMARY KEY (band_key, article_id)) "
+            "WITHOUT ROWID",
+            "INSERT INTO old_bands SELECT band_key, article_id FROM copy_bands",
+            "DROP TABLE copy_bands",
+            "ALTER TABLE old_bands RENAME TO copy_bands",
+            "DELETE FROM _migrations WHERE name = 'm016_bands_by_site'",
+            f"PRAGMA user_version = {[name for name, _ in schema.MIGRATIONS].index('m016_bands_by_site')}",
+        ):
+            archive.db.execute(statement)
+    with Archive(path) as archive:  # migrated
+        assert archive.db.execute("SELECT count(DISTINCT article_id), min(site), max(site) FROM copy_bands").fetchone() == (
+            60,
+            "phongdien.thuathienhue.gov.vn",
+            "phongdien.thuathienhue.gov.vn",
+        )
+        statements: list[str] = []
+        archive.db.conn.set_trace_callback(statements.append)
+        for start in range(60, 120, 20):  # the rest in writes of 20: among themselves and with the stored ones
+            batch = template[start : start + 20]
+            archive.write(Batch(articles=batch, fingerprints={r.url: record_fingerprint(r) for r, _ in batch}))
+            archive.link_copies()
+        archive.db.conn.set_trace_callback(None)
+        # No candidate was found, so none was read to be compared.
+        assert any("JOIN copy_bands" in s for s in statements)
+        assert not any("s.minhash FROM copy_signatures" in s for s in statements) and compared == []
+        assert archive.db.execute("SELECT count(*) FROM article_copies").fetchone() == (0,)
+        # Week 7's page as the province's portal republished it, a line added: a near copy of it.
+        copy, provenance = page("thuathienhue.gov.vn", 7, " Nguồn: UBND huyện Phong Điền.")
+        archive.add_articles([(copy, provenance)])
+        ids = dict(archive.db.execute("SELECT url, id FROM articles").fetchall())
+        found = {c["url"]: c["kind"] for c in copies_of(archive.db, ids[copy.url])}
+        assert found[template[7][0].url] == "near" and len(compared) <= 120
+        assert [c["url"] for c in copies_of(archive.db, ids[template[7][0].url])] == [copy.url]
