@@ -12,6 +12,8 @@ import json
 import os
 import re
 import sqlite3
+import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -154,6 +156,23 @@ def _check_writable(conn: sqlite3.Connection) -> None:
 
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+# The archive files this process has open (``Archive``), by device and inode, with how many
+# times. Their bytes are never read here outside SQLite (``check_archive``): closing a file
+# descriptor of a file drops every POSIX lock the process holds on it, SQLite's among them, and
+# another process could then take the file from under this one's connections (check its
+# write-ahead log into the file and delete it). SQLite's own connections defer such a close.
+_OPEN: Counter[tuple[int, int]] = Counter()
+_OPEN_LOCK = threading.Lock()
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 # What every archive has from its first migration on (``archive.schema``).
 _ARCHIVE_TABLES = frozenset({"_migrations", "sites", "crawl_runs", "articles", "article_versions"})
 
@@ -173,18 +192,21 @@ def check_archive(path: str | os.PathLike[str]) -> int:
         raise ArchiveError(f"no archive at {path}")
     if path.is_dir():
         raise ArchiveError(f"{path} is a directory, not an archive")
-    try:
-        with path.open("rb") as stream:
-            header = stream.read(100)
-    except OSError as exc:
-        raise ArchiveError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if not header:
-        raise ArchiveError(f"{path}: cannot use as an archive (an empty file)")
-    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
-        raise ArchiveError(f"{path}: cannot use as an archive (not a SQLite file)")
-    wal_mode = header[18] == 2
-    sidecar = Path(f"{path}-wal").exists()
-    attempts = ["mode=ro&immutable=1", "mode=ro"] if wal_mode and not sidecar else ["mode=ro"]
+    if _OPEN.get(_file_id(path)):  # type: ignore[arg-type]
+        attempts = ["mode=ro"]  # an archive this process has open: read through SQLite only (``_OPEN``)
+    else:
+        try:
+            with path.open("rb") as stream:
+                header = stream.read(100)
+        except OSError as exc:
+            raise ArchiveError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        if not header:
+            raise ArchiveError(f"{path}: cannot use as an archive (an empty file)")
+        if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+            raise ArchiveError(f"{path}: cannot use as an archive (not a SQLite file)")
+        wal_mode = header[18] == 2
+        sidecar = Path(f"{path}-wal").exists()
+        attempts = ["mode=ro&immutable=1", "mode=ro"] if wal_mode and not sidecar else ["mode=ro"]
     for number, query in enumerate(attempts, start=1):
         try:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?{query}", uri=True, isolation_level=None, timeout=30)
@@ -395,6 +417,7 @@ class Archive:
         self.readonly = readonly
         self.copies_waiting = 0  # articles written through this object since its last copies pass
         self._prints: dict[str, tuple[str, Fingerprint]] = {}  # for that pass: see ``link_waiting``
+        self._file: tuple[int, int] | None = None  # its key in ``_OPEN`` while open
         if not self.path.exists() and not self.path.is_symlink():
             if readonly or not create:
                 raise ArchiveError(f"no archive at {self.path}")
@@ -418,6 +441,9 @@ class Archive:
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA foreign_keys = ON")
                 migrate(self.db)
+            self._file = _file_id(self.path)
+            with _OPEN_LOCK:
+                _OPEN[self._file] += 1  # type: ignore[index]
         except ArchiveNotWritable as exc:
             raise ArchiveNotWritable(f"{self.path}: {exc}") from None
         except SchemaError as exc:
@@ -427,6 +453,12 @@ class Archive:
 
     def close(self) -> None:
         self.db.conn.close()
+        with _OPEN_LOCK:
+            if self._file in _OPEN:
+                _OPEN[self._file] -= 1
+                if not _OPEN[self._file]:
+                    del _OPEN[self._file]
+            self._file = None
 
     def __enter__(self) -> Archive:
         return self

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from archive.history import history
 from archive.merge import merge
 from archive.schema import SCHEMA_VERSION
 from archive.search import QueryError, parse_query, search, snippet
-from archive.store import Archive, ArchiveError, Batch
+from archive.store import Archive, ArchiveError, Batch, check_archive
 from portals.extract import Record, Source
 from portals.items import Provenance
 
@@ -252,6 +254,44 @@ def test_refuses_an_archive_from_a_newer_version(tmp_path: Path) -> None:
     for readonly in (False, True):
         with pytest.raises(ArchiveError, match="newer"):
             Archive(path, readonly=readonly)
+
+
+def test_opening_an_open_archive_again_keeps_the_process_locks(tmp_path: Path) -> None:
+    """Closing any file descriptor of a file drops every POSIX lock the process holds on it.
+    An archive open in this process is opened again (a report, a merge, the browser's pages)
+    without its bytes being read outside SQLite, so the shared lock of its connection stays, and
+    no other process can take the file from under it (check the write-ahead log in and delete it
+    as its last connection closes). Checked from another process: the lock range SQLite's
+    readers hold cannot be taken."""
+    path = tmp_path / "a.sqlite"
+    probe = (
+        "import fcntl, os, sys\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+        "try:\n"
+        "    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 510, 0x40000002)\n"  # SQLite's SHARED range
+        "    print('free')\n"
+        "except OSError:\n"
+        "    print('held')\n"
+    )
+
+    def lock() -> str:
+        return subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, check=True).stdout.strip()
+
+    with Archive(path) as archive:
+        archive.add_articles([(ARTICLES[0], Provenance(T0, ARTICLES[0].url))])
+        assert lock() == "held"
+        assert check_archive(path) == SCHEMA_VERSION
+        with Archive(path, readonly=True) as again:
+            assert again.db.execute("SELECT count(*) FROM articles").fetchone() == (1,)
+        Archive(path).close()
+        assert lock() == "held"
+        other = sqlite3.connect(path)  # still refused when newer, read through SQLite
+        other.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        other.close()
+        with pytest.raises(ArchiveError, match="newer"):
+            Archive(path, readonly=True)
+        assert lock() == "held"
+    assert lock() == "free"
 
 
 def test_readonly_never_creates_a_file(tmp_path: Path) -> None:
