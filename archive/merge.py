@@ -5,7 +5,8 @@ imports every crawl run of a shard that the main archive does not have yet (runs
 their origin: the shard's archive id and the run's id there), in one transaction per run: its
 article versions in the order they were fetched (a content the main archive already has as the
 latest adds no version), the articles it saw unchanged, its attachments, visitor statistics,
-sitemaps and feeds, and the removals and returns of articles it found.
+sitemaps and feeds, and the removals and returns of articles it found; then what the run tells
+of its site's status (``archive.site_status``: moved, dark, back), as a crawl's own run does.
 The WARC files the run wrote are copied beside the main archive first, so every pointer
 resolves there. Merging a shard twice changes nothing the second time.
 """
@@ -23,6 +24,7 @@ from portals.documents import DocumentText
 from portals.items import ArticleEvent, AttachmentRow, Capture, Provenance, SourceSeen, VisitorObservation
 from portals.record import VISITOR_KEYS, Record
 
+from .site_status import SiteMove, observe_run
 from .store import Archive, Batch, WriteResult, version_record
 from .warc import default_warc_dir
 
@@ -66,12 +68,26 @@ def merge(main: Archive, shard_path: Path, *, warc_dir: Path, shard_warc_dir: Pa
             report.warc_files += _copy_warcs(sorted(names), written_to, warc_dir)
             run_id, written = main.import_run(run, origin, _batch(shard, run["id"], warc_dir))
             main.add_captures(_captures(shard, run["id"], warc_dir), run_id)
+            # What the run says of its site, read against the main archive's runs as a crawl's own
+            # is (a shard's "active" may be "back" here); a move keeps the shard's evidence.
+            observe_run(main, run_id, move=_move(shard, run["id"]))
             report.written += written
             report.runs += 1
         main.link_copies()  # of everything merged, in one pass
     finally:
         shard.close()
     return report
+
+
+def _move(shard: Archive, run_id: int) -> SiteMove | None:
+    """The move of its site the shard's run found, if it found one."""
+    if "site_events" not in shard.db.table_names():
+        return None
+    row = shard.db.execute(
+        "SELECT successor, since, evidence FROM site_events WHERE run_id = ? AND status = 'moved' ORDER BY id DESC LIMIT 1",
+        [run_id],
+    ).fetchone()
+    return SiteMove(row[0], row[1], json.loads(row[2] or "{}")) if row else None
 
 
 def _copy_warcs(names: list[str], source: Path, target: Path) -> int:

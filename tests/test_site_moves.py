@@ -207,3 +207,32 @@ def test_an_archive_crawled_before_site_events_gets_its_sites_active_since_their
     assert (now["laichau.gov.vn"]["status"], now["laichau.gov.vn"]["since"]) == ("active", started)
     assert now["laichau.gov.vn"]["last_success"] == old["laichau.gov.vn"]["last_success"]
     assert now["kontum.gov.vn"]["status"] is None and now["kontum.gov.vn"]["last_success"] is None
+
+
+def test_a_merged_shard_tells_the_main_archive_what_its_runs_found(tmp_path: Path) -> None:
+    """A worker's shard whose crawls found a site moved (with the redirect as evidence), and
+    another site answering after the main archive had it dark: merged, the main archive shows
+    the move with its evidence and the return (``back``, not the shard's ``active``); merging
+    again adds nothing."""
+    from archive.merge import merge
+
+    moved, returned = "kontum.gov.vn", "dienbien.gov.vn"
+    move = SiteMove("quangngai.gov.vn", "2025-07-01T08:00:00+07:00", {"status": 302, "location": "https://quangngai.gov.vn/"})
+    with Archive(tmp_path / "main.sqlite") as main:
+        assert [observe_run(main, _run(main, returned, "failed", 0, {"http_500": 1})) for _ in range(3)][-1] == "dark"
+    with Archive(tmp_path / "shard.sqlite") as shard:
+        assert observe_run(shard, _run(shard, moved, "failed", 0, {"redirect_offsite": 3}), move=move) == "moved"
+        assert observe_run(shard, _run(shard, returned, "finished", 4, {})) == "active"
+    with Archive(tmp_path / "main.sqlite") as main:
+        assert merge(main, tmp_path / "shard.sqlite", warc_dir=tmp_path / "warc").runs == 2
+        found = statuses(main)
+        assert (found[moved]["status"], found[moved]["successor"], found[moved]["evidence"]) == (
+            "moved",
+            move.successor,
+            move.evidence,
+        )
+        assert found[moved]["since"] == move.since
+        assert found[returned]["status"] == "back" and found[returned]["evidence"] == {"pages": 4, "after": "dark"}
+        events = main.db.execute("SELECT count(*) FROM site_events").fetchone()[0]
+        assert merge(main, tmp_path / "shard.sqlite", warc_dir=tmp_path / "warc").runs == 0
+        assert main.db.execute("SELECT count(*) FROM site_events").fetchone()[0] == events
