@@ -91,6 +91,9 @@ PROGRESS = None
 PORTAL_PROXY = None
 # At most this many URLs fetched in a crawl (`--max-pages`); None: no limit.
 PORTAL_MAX_PAGES = None
+# A site is recorded dark after this many crawls in a row fetched nothing
+# (``archive.site_status.DARK_AFTER``, which a test holds equal to this).
+PORTAL_DARK_AFTER = 3
 
 # Names are checked after resolution: none may lead a crawl to an address it may not reach.
 TWISTED_DNS_RESOLVER = "crawler.addresses.GuardedResolver"

@@ -103,7 +103,10 @@ def crawl_command(db_path: str, row: dict[str, Any]) -> list[str]:
     args = [sys.executable, "-m", "portal_archive", "crawl", row["site"], "--db", db_path]
     for key, value in options.items():
         flag = "--" + key.replace("_", "-")
-        if value is True:
+        if key == "settings":  # --set NAME=VALUE, the value as JSON (which `crawl --set` reads)
+            for name, setting in value.items():
+                args += ["--set", f"{name}={json.dumps(setting, ensure_ascii=False)}"]
+        elif value is True:
             args.append(flag)
         elif value is not None and value is not False:
             args += [flag, str(value)]

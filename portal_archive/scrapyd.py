@@ -3,11 +3,13 @@
 The project deploys to Scrapyd as an egg (``scrapyd-deploy``, configured in scrapy.cfg); a due
 schedule then becomes a job of the ``portal`` spider, with the archive file and the schedule's
 options as spider arguments and settings — the settings made by ``CrawlOptions.settings()``, as
-for a crawl run here. Scrapyd passes its job id to the spider, which records it in the crawl run.
+for a crawl run here, and those the schedule sets (``schedule add --set``). Scrapyd passes its
+job id to the spider, which records it in the crawl run.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +33,19 @@ def job_arguments(site: str, db_path: str, options: dict[str, Any]) -> list[tupl
     mode = mode_of(options)
     if mode != "incremental":
         fields.append(("mode", mode))
-    settings = CrawlOptions.from_dict(options).settings()
-    fields += [("setting", f"{name}={value}") for name, value in settings.items()]
+    settings = CrawlOptions.from_dict(options).settings() | options.get("settings", {})
+    fields += [("setting", f"{name}={_as_text(value)}") for name, value in settings.items()]
     return fields
+
+
+def _as_text(value: Any) -> str:
+    """A setting's value as Scrapy reads it back from text: lists comma-separated (``getlist``),
+    numbers, flags and mappings as JSON (``getint``, ``getbool``, ``getdict``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(item) for item in value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def dispatch(url: str, site: str, db_path: str, options: dict[str, Any]) -> str:

@@ -216,7 +216,11 @@ def test_overlapping_crawl_is_refused_and_a_dead_holder_frees_the_lock(tmp_path:
 
 def test_schedules_come_due_collapse_missed_runs_and_isolate_failures(portal: SamplePortalServer, tmp_path: Path) -> None:
     db = tmp_path / "archive.sqlite"
-    add = run_cli("schedule", "add", HOST, "--cron", "0 2 * * *", "--db", str(db), "--proxy", portal.url, "--delay", "0")
+    agent = "portal-archive-lich (+https://example.org/luu-tru)"
+    add = run_cli(
+        "schedule", "add", HOST, "--cron", "0 2 * * *", "--db", str(db), "--proxy", portal.url, "--delay", "0",
+        "--set", f"USER_AGENT={agent}", "--set", "PORTAL_DARK_AFTER=5",
+    )  # fmt: skip
     assert add.code == 0, add.err
     assert "+07:00" in add.out
     broken = run_cli(
@@ -249,6 +253,9 @@ def test_schedules_come_due_collapse_missed_runs_and_isolate_failures(portal: Sa
     assert f"{HOST}: ok" in ran.out and "khongton.tai.example" in ran.out
     runs = query(db, "SELECT site, status FROM crawl_runs ORDER BY id")
     assert runs.count((HOST, "finished")) == 1 and len(runs) == 2
+    # The schedule's --set reached the crawl (its run records the user agent it sent).
+    settings = query(db, "SELECT settings FROM crawl_runs WHERE site = ?", HOST)
+    assert json.loads(settings[0][0])["USER_AGENT"] == agent
     listed = {r["site"]: r for r in run_cli("schedule", "list", "--db", str(db), "--format", "json").json()}
     assert listed[HOST]["last_status"] == "ok"
     assert listed[HOST]["next_run_at"] > when
@@ -273,6 +280,8 @@ def test_schedules_come_due_collapse_missed_runs_and_isolate_failures(portal: Sa
     [
         (["schedule", "add", HOST, "--cron", "61 * * * *"], "not a cron expression"),
         (["schedule", "add", HOST], "either --cron"),
+        (["schedule", "add", HOST, "--every", "day", "--set", "PORTAL_DARK_AFTER=often"], "takes a number"),
+        (["schedule", "add", HOST, "--every", "day", "--set", "dark=5"], "upper-case setting name"),
         (["schedule", "add", "khongton.tai.gov.vn", "--every", "day"], "unknown site"),
         (["schedule", "remove", "nonesuch"], "no archive at"),  # only crawl, demo, merge, schedule add make one
         (["schedule", "run-due", "--now", "yesterday"], "not an ISO 8601 time"),

@@ -163,3 +163,30 @@ def test_a_due_schedule_dispatched_through_scrapyd_runs_to_completion(
     assert run == [("finished", job, len(expected_articles(HOST)))]
     schedule = run_cli("schedule", "list", "--db", str(db), "--format", "json").json()[0]
     assert schedule["last_status"] == f"dispatched: Scrapyd job {job}"
+
+
+def test_a_schedules_settings_go_to_scrapyd_as_scrapy_reads_them(tmp_path: Path) -> None:
+    """`schedule add --set` values reach a Scrapyd job as settings Scrapy reads back to the same
+    values (numbers and flags as written, mappings as JSON), beside the options' own."""
+    from scrapy.settings import Settings
+
+    from portal_archive.scrapyd import job_arguments
+
+    options = {
+        "revisit": True,
+        "delay": 2.0,
+        "settings": {
+            "PORTAL_DARK_AFTER": 5,
+            "ROBOTSTXT_OBEY": False,
+            "USER_AGENT": "lưu trữ/1.0",
+            "DOWNLOAD_SLOTS": {"hue.gov.vn": {"delay": 3}},
+            "RETRY_HTTP_CODES": [500, 503],
+        },
+    }
+    fields = job_arguments("hue.gov.vn", str(tmp_path / "a.sqlite"), options)
+    assert ("mode", "revisit") in fields and ("site", "hue.gov.vn") in fields
+    given = Settings(dict(value.split("=", 1) for key, value in fields if key == "setting"))
+    assert given.getint("PORTAL_DARK_AFTER") == 5 and given.getbool("ROBOTSTXT_OBEY") is False
+    assert given.get("USER_AGENT") == "lưu trữ/1.0" and [int(x) for x in given.getlist("RETRY_HTTP_CODES")] == [500, 503]
+    assert given.getdict("DOWNLOAD_SLOTS") == {"hue.gov.vn": {"delay": 3}}
+    assert given.getfloat("DOWNLOAD_DELAY") == 2.0 and given.get("ARCHIVE_DB") == str((tmp_path / "a.sqlite").resolve())

@@ -153,7 +153,11 @@ def test_dark_after_is_configurable_and_only_changes_are_events(tmp_path: Path) 
         assert observe_run(archive, redirected, move=move, dark_after=1) == "moved"
         assert observe_run(archive, _run(archive, other, "failed", 0, {"redirect_offsite": 1}), move=move) is None
         assert observe_run(archive, _run(archive, other, "failed", 0, {"redirect_offsite": 1}), dark_after=1) is None
-        # by default, three in a row
+        # by default, three in a row (the crawl's setting declares the same default)
+        from crawler import settings as crawl_settings
+        from crawler.moves import DARK_AFTER
+
+        assert crawl_settings.PORTAL_DARK_AFTER == DARK_AFTER == 3
         third = "dienbien.gov.vn"
         seen = [observe_run(archive, _run(archive, third, "failed", 0, {"http_500": 1})) for _ in range(3)]
         assert seen == [None, None, "dark"]

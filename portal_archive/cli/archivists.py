@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from .common import (
     db_option,
     format_option,
     open_archive,
+    parse_overrides,
     registered_site,
 )
 
@@ -121,7 +121,7 @@ def crawl(
         check_targets(targets)
     except SiteError as exc:
         raise BadInput(str(exc)) from None
-    overridden = _parse_overrides(overrides)  # a bad value: exit 2, with nothing written (no run)
+    overridden = parse_overrides(overrides)  # a bad value: exit 2, with nothing written (no run)
     extra = {**overridden, **(_frontier_settings(frontier, targets, fresh, worker) if frontier else {})}
     open_archive(db_path, readonly=False, create=True).close()  # a bad --db fails here, before any fetch
     options = CrawlOptions(
@@ -139,51 +139,6 @@ def crawl(
     except (CrawlLocked, StorageFailure) as exc:
         raise Failure(str(exc)) from None
     report_runs(db_path, run_ids)
-
-
-def _parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:
-    """``--set NAME=VALUE`` pairs as settings; a name must be an upper-case setting name, and the
-    value of a setting Scrapy or the project knows must be of its kind (DOWNLOAD_TIMEOUT=abc is
-    refused here, not found out by the crawl)."""
-    values: dict[str, Any] = {}
-    for pair in overrides:
-        name, sep, raw = pair.partition("=")
-        name = name.strip()
-        if not sep or not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
-            raise BadInput(f"--set takes NAME=VALUE with an upper-case setting name (e.g. DOWNLOAD_TIMEOUT=10), not {pair!r}")
-        try:
-            values[name] = json.loads(raw)
-        except ValueError:
-            values[name] = raw
-        _check_setting(name, values[name], raw)
-    return values
-
-
-def _check_setting(name: str, value: Any, raw: str) -> None:
-    """Exit 2 unless ``value`` suits the setting ``name`` as its default's type says (a flag, a
-    number, a list, a mapping); settings neither Scrapy nor the project declares pass as given."""
-    import math
-
-    from scrapy.settings import Settings, default_settings
-
-    from crawler import settings as project
-
-    default = getattr(project, name, getattr(default_settings, name, None))
-    kinds = {bool: "true or false", int: "a number", float: "a number", dict: "a JSON object"}
-    kind = kinds.get(type(default))
-    if kind is None:
-        return
-    try:
-        if isinstance(default, bool):
-            Settings({name: value}).getbool(name)
-        elif isinstance(default, (int, float)):
-            number = Settings({name: value}).getfloat(name)
-            if isinstance(value, bool) or not math.isfinite(number):
-                raise ValueError
-        elif not isinstance(Settings({name: value}).getdict(name), dict):
-            raise ValueError
-    except (TypeError, ValueError):
-        raise BadInput(f"--set {name}={raw}: {name} takes {kind}") from None
 
 
 def _frontier_settings(url: str, targets: list[Any], fresh: bool, worker: str | None) -> dict[str, Any]:

@@ -5,6 +5,7 @@ families, provinces, article ids)."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -318,3 +319,46 @@ def checked_filters(
     keys = tuple(dict.fromkeys(archived_site(archive, site) for site in sites))
     names = tuple(dict.fromkeys(family_name(family) for family in families))
     return Filters.of(site=keys, province=provinces, family=names, since=since, until=until)
+
+
+def parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:
+    """``--set NAME=VALUE`` pairs as settings; a name must be an upper-case setting name, and the
+    value of a setting Scrapy or the project knows must be of its kind (DOWNLOAD_TIMEOUT=abc is
+    refused here, not found out by the crawl)."""
+    values: dict[str, Any] = {}
+    for pair in overrides:
+        name, sep, raw = pair.partition("=")
+        name = name.strip()
+        if not sep or not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+            raise BadInput(f"--set takes NAME=VALUE with an upper-case setting name (e.g. DOWNLOAD_TIMEOUT=10), not {pair!r}")
+        try:
+            values[name] = json.loads(raw)
+        except ValueError:
+            values[name] = raw
+        _check_setting(name, values[name], raw)
+    return values
+
+
+def _check_setting(name: str, value: Any, raw: str) -> None:
+    """Exit 2 unless ``value`` suits the setting ``name`` as its default's type says (a flag, a
+    number, a list, a mapping); settings neither Scrapy nor the project declares pass as given."""
+    from scrapy.settings import Settings, default_settings
+
+    from crawler import settings as project
+
+    default = getattr(project, name, getattr(default_settings, name, None))
+    kinds = {bool: "true or false", int: "a number", float: "a number", dict: "a JSON object"}
+    kind = kinds.get(type(default))
+    if kind is None:
+        return
+    try:
+        if isinstance(default, bool):
+            Settings({name: value}).getbool(name)
+        elif isinstance(default, (int, float)):
+            number = Settings({name: value}).getfloat(name)
+            if isinstance(value, bool) or not math.isfinite(number):
+                raise ValueError
+        elif not isinstance(Settings({name: value}).getdict(name), dict):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise BadInput(f"--set {name}={raw}: {name} takes {kind}") from None

@@ -20,6 +20,7 @@ from .common import (
     did_you_mean,
     format_option,
     open_archive,
+    parse_overrides,
     registered_site,
     site_key,
 )
@@ -57,6 +58,13 @@ def _schedule_table(rows: list[dict[str, Any]], fmt: str) -> None:
 @click.option("--max-time", type=Seconds(minimum=1), help="Crawl with --max-time.")
 @click.option("--delay", type=Seconds(minimum=0), help="Crawl with --delay.")
 @click.option("--proxy", help="Crawl with --proxy.")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Crawl with --set NAME=VALUE (repeatable), e.g. --set PORTAL_DARK_AFTER=5.",
+)
 def schedule_add(
     site: str,
     db_path: str,
@@ -68,6 +76,7 @@ def schedule_add(
     max_time: float | None,
     delay: float | None,
     proxy: str | None,
+    overrides: tuple[str, ...],
 ) -> None:
     """Crawl SITE on a timetable (replaces its schedule if it had one)."""
     from crawler.options import CrawlOptions
@@ -89,6 +98,8 @@ def schedule_add(
     # CrawlOptions): the mode, then the options that are set.
     options = {mode: True} if mode else {}
     options.update(CrawlOptions(max_pages=max_pages, max_time=max_time, delay=delay, proxy=proxy).to_dict())
+    if overrides:  # checked as `crawl --set` checks them: a bad value is refused now, not at 02:00
+        options["settings"] = parse_overrides(overrides)
     target = site if "://" in site else site_id
     archive = open_archive(db_path, readonly=False, create=True)
     try:
