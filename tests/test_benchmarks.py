@@ -114,3 +114,17 @@ def test_run_smoke_prints_a_well_formed_last_line(tmp_path: Path) -> None:
     assert any(line.startswith("crawl_efficiency") for line in lines), result.stdout
     # Led by its sitemaps, an incremental re-crawl asks for the edited articles and the sitemaps only.
     assert last["sitemap_recrawl_extra"] == "0", result.stdout
+
+
+def test_the_copies_benchmark_runs_and_writes_what_it_says(tmp_path: Path) -> None:
+    from archive.store import Archive
+    from benchmarks.copies import measure
+
+    result = measure(60, tmp_path)
+    assert result["template_s"] > 0 and result["distinct_s"] > 0
+    assert result["ratio"] == pytest.approx(result["template_s"] / result["distinct_s"])
+    for kind in ("template", "distinct"):  # 60 articles of one site each, none linked to another
+        with Archive(tmp_path / f"{kind}.sqlite", readonly=True) as archive:
+            assert archive.db.execute("SELECT count(*), count(DISTINCT site) FROM articles").fetchone() == (60, 1)
+            assert archive.db.execute("SELECT count(*) FROM article_copies").fetchone() == (0,)
+            assert archive.db.execute("SELECT count(DISTINCT article_id) FROM copy_bands").fetchone() == (60,)
