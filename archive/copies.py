@@ -154,11 +154,10 @@ def _candidates(db: sqlite_utils.Database, linkable: Sequence[_Changed]) -> dict
     # site's own (which may be a template's thousands).
     wanted = json.dumps(list(by_band))
     for key, site, other in db.execute(
-        "SELECT w.value ->> 0, w.value ->> 1, b.article_id FROM json_each(?) w JOIN copy_bands b "
-        "ON b.band_key = w.value ->> 0 AND b.site < w.value ->> 1 UNION ALL "
-        "SELECT w.value ->> 0, w.value ->> 1, b.article_id FROM json_each(?) w JOIN copy_bands b "
-        "ON b.band_key = w.value ->> 0 AND b.site > w.value ->> 1",
-        [wanted, wanted],
+        "WITH w (key, site) AS MATERIALIZED (SELECT value ->> 0, value ->> 1 FROM json_each(?)) "
+        "SELECT w.key, w.site, b.article_id FROM w JOIN copy_bands b ON b.band_key = w.key AND b.site < w.site "
+        "UNION ALL SELECT w.key, w.site, b.article_id FROM w JOIN copy_bands b ON b.band_key = w.key AND b.site > w.site",
+        [wanted],
     ):
         pairs.update((c.id, other) for c in by_band[key, site])
     by_key: dict[int, dict[str, list[_Changed]]] = {}  # among themselves: band key → site → articles
