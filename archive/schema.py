@@ -518,10 +518,24 @@ def m016_bands_by_site(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m017_index_merges(db: sqlite_utils.Database) -> None:
+    """The search indexes merge their segments 16 at a time (FTS5's ``automerge``, 4 by
+    default). Each write adds a segment; FTS5 merges a level's segments into one of the next once
+    there are ``automerge`` of them, so every article's entries are rewritten once per level:
+    with 16, about half as many levels, half the rewriting that a write pays for, and at most 16
+    segments of each level for a search to read instead of 4 (docs/benchmarks.md)."""
+    for table in SEARCH_MERGED:
+        db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', {INDEX_AUTOMERGE})")
+
+
 # The search indexes' options (m014): text read from ``articles``, folded by the tokenizer.
 # ``content='articles'`` in single quotes: Datasette takes a table named in double quotes for
 # the table's own search box, which would look for what is typed unfolded (``archive.web`` gives
 # the table its search box over the index instead).
+# Segments merged this many at a time (m017): FTS5's default is 4.
+INDEX_AUTOMERGE = 16
+SEARCH_MERGED = ("articles_fts", "articles_title_fts")
 INDEX_OPTIONS = "content='articles', content_rowid='id', tokenize = 'unicode61 remove_diacritics 2'"
 
 SCHEMA_VERSION = len(MIGRATIONS)

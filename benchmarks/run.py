@@ -34,6 +34,7 @@ if str(ROOT) not in sys.path:  # run as a script: benchmarks/ is sys.path[0], no
     sys.path.insert(0, str(ROOT))
 
 from archive.merge import merge  # noqa: E402
+from archive.schema import INDEX_AUTOMERGE, SEARCH_MERGED  # noqa: E402
 from archive.search import search  # noqa: E402
 from archive.store import COPY_PASS, SEARCH_INDEXES, Archive, Batch  # noqa: E402
 from benchmarks.synthetic import FAMILIES, FIRST_DAY, LAST_DAY, SITES, Portal, PortalServer, ServerStats, records, search_queries  # noqa: E402
@@ -351,7 +352,9 @@ class Fts5Alone:
     * ``plain``: FTS5 tables of the archive's columns and tokenizer holding the records' text, as
       FTS5 is used alone (the baseline of ``ingest_fts5_ratio``);
     * ``index``: the archive's own search indexes (their definitions read from the archive),
-      which read the text from ``articles`` and so store none: what the indexing alone costs.
+      which read the text from ``articles`` and so store none: what the indexing alone costs;
+    * ``merged``: ``plain`` with the archive's merge setting (``INDEX_AUTOMERGE``, schema 17):
+      what of the ratio that setting gives, which FTS5 alone could be given too.
 
     Their batches alternate with the ingest's, so that whatever else the machine runs slows
     all alike."""
@@ -365,16 +368,17 @@ class Fts5Alone:
             f"CREATE VIRTUAL TABLE articles_fts USING fts5(title, summary, body, {tokenizer})",
             f"CREATE VIRTUAL TABLE articles_title_fts USING fts5(title, {tokenizer})",
         ]
-        self.paths = [workdir / "fts5-plain.sqlite", workdir / "fts5-index.sqlite"]
+        merged = plain + [f"INSERT INTO {t} ({t}, rank) VALUES ('automerge', {INDEX_AUTOMERGE})" for t in SEARCH_MERGED]
+        self.paths = [workdir / "fts5-plain.sqlite", workdir / "fts5-index.sqlite", workdir / "fts5-merged.sqlite"]
         self.dbs = []
-        for path, ddl in zip(self.paths, (plain, own), strict=True):
+        for path, ddl in zip(self.paths, (plain, own, merged), strict=True):
             db = sqlite3.connect(path, isolation_level=None)
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
             for statement in ddl:
                 db.execute(statement)
             self.dbs.append(db)
-        self.rows, self.seconds, self.next_id = 0, [0.0, 0.0], 1
+        self.rows, self.seconds, self.next_id = 0, [0.0, 0.0, 0.0], 1
 
     def add(self, batch: list[tuple[Record, Provenance]]) -> None:
         ids = range(self.next_id, self.next_id + len(batch))
@@ -397,6 +401,10 @@ class Fts5Alone:
     @property
     def index_rate(self) -> float:
         return self.rows / self.seconds[1]
+
+    @property
+    def merged_rate(self) -> float:
+        return self.rows / self.seconds[2]
 
     def close(self) -> None:
         for db in self.dbs:
@@ -510,6 +518,12 @@ def bench_archive(plan: Plan, workdir: Path, table: Table) -> dict[str, float]:
                 f"{alone.index_rate:,.0f}",
                 f"ingest / this: {result['ingest_rows_s'] / alone.index_rate:.2f}",
                 "the archive's own index definitions (external content: no text stored), the same batches",
+            )
+            table.add(
+                "FTS5 alone, merging as the archive does, rows/s",
+                f"{alone.merged_rate:,.0f}",
+                f"ingest / this: {result['ingest_rows_s'] / alone.merged_rate:.2f}",
+                f"the plain tables with the archive's FTS5 automerge {INDEX_AUTOMERGE} (schema 17; FTS5's default is 4)",
             )
             table.add(
                 "copies passes, rows/s",

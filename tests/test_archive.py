@@ -150,6 +150,38 @@ def test_records_stored_whole_before_schema_15_are_read_as_they_are(archive: Arc
         assert [v.record for v in history(migrated, first.url).versions] == [first.to_dict(), edited.to_dict()]
 
 
+def _segments(archive: Archive, index: str) -> int:
+    """How many segments an FTS5 index holds (each write adds one; merges join them)."""
+    return archive.db.execute(f"SELECT count(DISTINCT segid) FROM {index}_idx").fetchone()[0]
+
+
+def test_search_indexes_merge_sixteen_segments_at_a_time(tmp_path: Path) -> None:
+    """Each write adds a segment to both search indexes; they are merged once 16 wait (FTS5's
+    default is 4), also in an archive made before schema 17, and search reads them all."""
+    path = tmp_path / "old.sqlite"
+    before = [name for name, _ in schema.MIGRATIONS].index("m017_index_merges")
+    with pytest.MonkeyPatch.context() as older:
+        older.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:before])
+        with Archive(path) as old:
+            assert old.db.execute("SELECT count(*) FROM articles_fts_config WHERE k = 'automerge'").fetchone()[0] == 0
+    written = []
+    with Archive(path) as archive:
+        for index in schema.SEARCH_MERGED:
+            assert archive.db.execute(f"SELECT v FROM {index}_config WHERE k = 'automerge'").fetchone()[0] == 16
+        for n in range(1, 17):
+            place = ["Hương Trà", "Phong Điền", "Đà Nẵng", "A Lưới"][n % 4]
+            r = _record(f"http://sdl.thuathienhue.gov.vn/?gd=1&cn=28&tc={100 + n}", f"Tin {place} số {n}", f"Bài {n} về {place}.")
+            archive.write(Batch(articles=[(r, Provenance(T0, r.url))]))
+            written.append(r.url)
+            if n == 15:  # one segment per write so far: none merged
+                assert [_segments(archive, index) for index in schema.SEARCH_MERGED] == [15, 15]
+        assert [_segments(archive, index) for index in schema.SEARCH_MERGED] == [1, 1]  # the 16th merged them
+        for index in schema.SEARCH_MERGED:
+            archive.db.execute(f"INSERT INTO {index} ({index}) VALUES ('integrity-check')")
+        found = [hit.url for hit in search(archive, "da nang", limit=20)]
+        assert sorted(found) == sorted(u for n, u in enumerate(written, start=1) if n % 4 == 2)
+
+
 def test_views_alone_do_not_make_a_new_version(archive: Archive) -> None:
     r = ARTICLES[0]
     archive.add_articles([(r, Provenance(T0, r.url))])
