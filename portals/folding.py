@@ -146,7 +146,7 @@ TOKENIZER_FOLDS = (
     "\x00-\x7f\u00a0-\u00cf\u00d1-\u00ef\u00f1-\u00ff\u0102\u0103\u0110\u0111\u0128\u0129"
     "\u0168\u0169\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9\u2013\u2014\u2018\u2019\u201c\u201d\u2022\u2026"
 )
-_FOLDED_ELSEWHERE = re.compile(f"[^{TOKENIZER_FOLDS}]")
+_AS_IT_IS = re.compile(f"[{TOKENIZER_FOLDS}]*+")  # (possessive, from the start: faster than a search outside the set)
 
 
 def indexed(text: str | None) -> str:
@@ -161,7 +161,7 @@ def indexed(text: str | None) -> str:
     """
     if not text or text.isascii():
         return text or ""
-    if _FOLDED_ELSEWHERE.search(text) is None:
+    if _AS_IT_IS.match(text).end() == len(text):  # type: ignore[union-attr]
         return text.replace("\u0111", "d").replace("\u0110", "D")
     plain = text
     for char, replacement in _REPLACE:
