@@ -3,6 +3,7 @@
     python benchmarks/real_pages.py                        # the shared corpus, every page
     python benchmarks/real_pages.py --corpus DIR           # a clone of the public benchmark
     python benchmarks/real_pages.py --sample 40 --no-trafilatura   # quick
+    python benchmarks/real_pages.py --phases                # where extract()'s time goes
 
 The corpus is Scrapinghub's article extraction benchmark (181 real article pages from news sites
 and blogs in several languages): ``html/<key>.html.gz`` and ``ground-truth.json`` mapping each
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import importlib
 import json
 import re
 import statistics
@@ -174,18 +176,79 @@ def run(pages: list[tuple[str, str, bytes, str]], *, baseline: bool = True, show
     return result
 
 
+# -- where the time goes --------------------------------------------------------------------------
+# The stages of ``portals.extract.analyse`` by the module-level names it (and ``dom.parse``) calls
+# them through: each is wrapped in a timer for the run, and put back after. cProfile's hooks cost
+# more than the short Python calls they time; these time only the stages.
+PHASES = (  # (module, name, label)
+    ("portals.extract", "decode", "decode"),
+    ("portals.extract", "cut_markup", "cut_markup"),
+    ("portals.extract", "_resolve_profile", "profile (detect_profile)"),
+    ("portals.extract", "parse", "parse"),
+    ("portals.extract.dom", "parse_tree", "lxml parse"),
+    ("portals.extract.legacy", "detect", "legacy fonts"),
+    ("portals.extract.dom", "_read_head", "head"),
+    ("portals.extract.dom", "_segment", "walk (_segment)"),
+    ("portals.extract", "read_article", "read_article"),
+    ("portals.extract", "looks_like_listing", "looks_like_listing"),
+)
+_IN_PARSE = ("lxml parse", "legacy fonts", "head", "walk (_segment)")
+
+
+def phases(pages: list[tuple[str, str, bytes, str]]) -> dict[str, float]:
+    """Median milliseconds per page of ``extract()`` and of each stage in ``PHASES`` (0 for a
+    page that did not reach it), by label, in that order; ``parse`` holds ``_IN_PARSE``."""
+    spent: dict[str, float] = {}
+    wrapped = []
+
+    def timer(function: Any, label: str) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + (time.perf_counter() - started) * 1000
+
+        return timed
+
+    for module_name, name, label in PHASES:
+        module = importlib.import_module(module_name)
+        wrapped.append((module, name, getattr(module, name)))
+        setattr(module, name, timer(getattr(module, name), label))
+    per_page: dict[str, list[float]] = {"extract": [], **{label: [] for _, _, label in PHASES}}
+    try:
+        for _key, url, html, _ in pages[:3]:  # warm-up
+            ours(html, url)
+        for _key, url, html, _ in pages:
+            spent.clear()
+            per_page["extract"].append(_timed(ours, html, url)[1])
+            for _, _, label in PHASES:
+                per_page[label].append(spent.get(label, 0.0))
+    finally:
+        for module, name, function in wrapped:
+            setattr(module, name, function)
+    return {label: statistics.median(values) for label, values in per_page.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the benchmark's folder (ground-truth.json, html/)")
     parser.add_argument("--sample", type=int, help="about this many pages, spread over the corpus")
     parser.add_argument("--no-trafilatura", action="store_true", help="score and time ours alone")
     parser.add_argument("--worst", type=int, default=0, help="list the pages ours scores worst on")
+    parser.add_argument("--phases", action="store_true", help="print where extract()'s time goes, stage by stage, and stop")
     args = parser.parse_args(argv)
     try:
         pages = load_corpus(args.corpus, args.sample)
     except CorpusMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.phases:
+        print(f"median ms per page over {len(pages)} pages (parse holds the four stages below it):")
+        for label, ms in phases(pages).items():
+            indent = "    " if label in _IN_PARSE else "  "
+            print(f"{indent}{label:<{28 - len(indent)}} {ms:7.2f}")
+        return 0
     result = run(pages, baseline=not args.no_trafilatura, show_worst=args.worst)
     for key, url, precision, recall in result.get("worst", []):
         print(f"worst: precision={precision} recall={recall} {url} ({key[:12]})")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.real_pages import DEFAULT_CORPUS, _shingles, scores, tp_fp_fn
+from benchmarks.real_pages import DEFAULT_CORPUS, PHASES, _shingles, phases, scores, tp_fp_fn
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("PORTAL_ARCHIVE_REAL_PAGES") or DEFAULT_CORPUS)
@@ -26,6 +26,31 @@ LAST_LINE = re.compile(
     r"^real body_f1=(?P<f1>[\d.]+) precision=(?P<precision>[\d.]+) recall=(?P<recall>[\d.]+) "
     r"extract_ms=[\d.]+ parse_ms=[\d.]+$"
 )
+
+
+def test_phases_time_each_stage_and_put_them_back() -> None:
+    """``--phases`` times extract() and each stage it goes through, on saved pages of platforms no
+    profile knows (the corpus is not needed), and leaves the extraction as it found it."""
+    import importlib
+    import json
+
+    from portals.extract import extract
+
+    originals = {(m, n): getattr(importlib.import_module(m), n) for m, n, _ in PHASES}
+    folders = sorted((ROOT / "tests" / "fixtures" / "pages" / "generic").iterdir())[:8]
+    pages = [
+        (f.name, json.loads((f / "meta.json").read_text(encoding="utf-8"))["url"], (f / "page.html").read_bytes(), "")
+        for f in folders
+    ]
+    before = [extract(html, url) for _, url, html, _ in pages]
+    medians = phases(pages)
+    assert list(medians) == ["extract", *(label for _, _, label in PHASES)]
+    assert all(ms >= 0 for ms in medians.values())
+    # Every page is parsed and walked; a stage is never longer than the extraction holding it.
+    assert medians["lxml parse"] > 0 and medians["walk (_segment)"] > 0
+    assert medians["extract"] >= medians["parse"] >= medians["walk (_segment)"]
+    assert {(m, n): getattr(importlib.import_module(m), n) for m, n, _ in PHASES} == originals
+    assert [extract(html, url) for _, url, html, _ in pages] == before
 
 
 def test_scoring_is_the_benchmarks_own() -> None:
