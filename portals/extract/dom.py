@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from lxml import etree
 
+from .. import speedups
 from ..folding import fold_many
 from ..text import clean, clean_many
 from . import legacy
@@ -234,14 +235,34 @@ _KIND |= {tag: _KIND.get(tag, 0) | _BOLD for tag in (*BOLD_TAGS, *HEADINGS)}
 _SKIPPED = _SKIP | _BREAK
 
 
-def _segment(
-    root: etree._Element,
-) -> tuple[list[Block], list[tuple[int, etree._Element]], dict[etree._Element, tuple[int, int]]]:
-    spans: dict[etree._Element, tuple[int, int]] = {}
-    anchors: list[tuple[int, etree._Element]] = []
-    # Runs as read (raw text, element, start, end, link chars, bold chars, stripped length, hrefs,
-    # inline words); cleaned and folded all at once at the end.
-    runs: list[tuple[str, etree._Element, int, int, int, int, int, tuple[str, ...], str]] = []
+# A run as read: raw text, block element, start, end, link chars, bold chars, stripped length,
+# hrefs, inline words.
+_Run = tuple[str, etree._Element, int, int, int, int, int, tuple[str, ...], str]
+_Anchors = list[tuple[int, etree._Element]]
+_Spans = dict[etree._Element, tuple[int, int]]
+
+
+def _segment(root: etree._Element) -> tuple[list[Block], _Anchors, _Spans]:
+    if speedups.compiled is not None:
+        runs, anchors, spans = speedups.compiled.runs(root, _KIND, _HIDDEN_STYLE.search, _hidden_classes)
+    else:
+        runs, anchors, spans = _runs(root)
+    blocks: list[Block] = []
+    texts = clean_many([run[0] for run in runs])
+    kept = [(text, run) for text, run in zip(texts, runs, strict=True) if text]
+    folded = fold_many([text for text, _ in kept])
+    for (text, (_, element, begin, end, links, bold, raw, run_hrefs, words)), low in zip(kept, folded, strict=True):
+        scale = len(text) / raw
+        blocks.append(Block(text, element, len(blocks), begin, end, int(links * scale), int(bold * scale), low, run_hrefs, words))
+    return blocks, anchors, spans
+
+
+def _runs(root: etree._Element) -> tuple[list[_Run], _Anchors, _Spans]:
+    """The page's runs of text in reading order, its links and images (with their document
+    positions), and every element's span; ``portals/_speedups.pyx`` has the compiled form."""
+    spans: _Spans = {}
+    anchors: _Anchors = []
+    runs: list[_Run] = []  # cleaned and folded all at once by _segment
     pieces: list[str] = []
     hrefs: list[str] = []
     inline_words: list[str] = []
@@ -382,15 +403,7 @@ def _segment(
         runs.append(
             ("".join(pieces), block, start, order, link_chars, bold_chars, raw_chars, tuple(hrefs), " ".join(inline_words))
         )
-
-    blocks: list[Block] = []
-    texts = clean_many([run[0] for run in runs])
-    kept = [(text, run) for text, run in zip(texts, runs, strict=True) if text]
-    folded = fold_many([text for text, _ in kept])
-    for (text, (_, element, begin, end, links, bold, raw, run_hrefs, words)), low in zip(kept, folded, strict=True):
-        scale = len(text) / raw
-        blocks.append(Block(text, element, len(blocks), begin, end, int(links * scale), int(bold * scale), low, run_hrefs, words))
-    return blocks, anchors, spans
+    return runs, anchors, spans
 
 
 def attr_words(el: etree._Element) -> str:

@@ -32,6 +32,8 @@ from pathlib import Path
 
 from lxml.cssselect import CSSSelector
 
+from .. import speedups
+
 try:  # the regular-expression parser (its module name until Python 3.11)
     from re import _parser as _sre_parse
 except ImportError:  # pragma: no cover
@@ -210,8 +212,11 @@ def detect_profile(html: str) -> PortalProfile | None:
             found = present[needle] = not any(present.get(n) is False for n in within) and needle in head
         return found
 
-    profiles = load_profiles()
-    for profile, markers in _detection_plan(profiles):
+    plan = _detection_plan(load_profiles())
+    if speedups.compiled is not None:  # the needles all looked for in one pass over the page
+        found = speedups.compiled.needles_in(head, needles := _ascii_needles(plan))
+        present.update((n, n in found) for n in needles)
+    for profile, markers in plan:
         hits, left = 0, len(markers)
         for marker, found in markers:
             if hits + left <= best_hits:  # the markers left cannot make this family the best
@@ -226,6 +231,18 @@ def detect_profile(html: str) -> PortalProfile | None:
 
 _Plan = list[tuple[PortalProfile, list[tuple[re.Pattern[str], list[list[tuple[str, tuple[str, ...]]]]]]]]
 _PLANS: dict[int, tuple[dict[str, PortalProfile], _Plan]] = {}
+
+
+_NEEDLES: dict[int, tuple[_Plan, tuple[str, ...]]] = {}
+
+
+def _ascii_needles(plan: _Plan) -> tuple[str, ...]:
+    """Every needle of the plan that is ASCII (what ``needles_in`` looks for)."""
+    known = _NEEDLES.get(id(plan))
+    if known is None or known[0] is not plan:
+        every = {n for _, markers in plan for _, groups in markers for group in groups for n, _ in group}
+        known = _NEEDLES[id(plan)] = (plan, tuple(sorted(n for n in every if n.isascii())))
+    return known[1]
 
 
 def _detection_plan(profiles: dict[str, PortalProfile]) -> _Plan:

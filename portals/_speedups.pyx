@@ -1,0 +1,409 @@
+# cython: language_level=3, boundscheck=False, cdivision=True
+"""Compiled forms of the two loops that read a whole page: the reading walk over the parsed tree
+(``portals.extract.dom._runs``) and the search of the profiles' marker needles in the raw page
+(``portals.profiles.detect_profile``).
+
+Each gives exactly what its pure-Python form gives (tests/test_speedups.py compares them on every
+saved page). The Python forms are used where this module is not built or does not load (a build
+for another lxml): see ``portals.speedups``.
+
+The walk reads libxml2's nodes through lxml's public C API, as lxml's own ``iterwalk``, ``.text``
+and ``.tail`` do, and makes an lxml element only for the elements it returns or keeps.
+"""
+
+cimport lxml.includes.etreepublic as cetree
+from cpython.unicode cimport (
+    PyUnicode_1BYTE_KIND,
+    PyUnicode_2BYTE_KIND,
+    PyUnicode_DATA, PyUnicode_DecodeUTF8, PyUnicode_GET_LENGTH,
+    PyUnicode_KIND,
+)
+from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport strcmp, strlen
+from lxml.includes cimport tree
+
+cetree.import_lxml__etree()
+
+# What a tag does to the reading: the bits of ``dom._KIND``'s values.
+cdef enum:
+    _SKIP = 1
+    _BREAK = 2
+    _BLOCK = 4
+    _LINK = 8
+    _IMAGE = 16
+    _BOLD = 32
+    _SKIPPED = _SKIP | _BREAK
+
+
+cdef inline bint _is_element(tree.xmlNode* c):
+    """What lxml counts as an element (``_isElement``)."""
+    return (
+        c.type == tree.XML_ELEMENT_NODE
+        or c.type == tree.XML_COMMENT_NODE
+        or c.type == tree.XML_ENTITY_REF_NODE
+        or c.type == tree.XML_PI_NODE
+    )
+
+
+cdef inline tree.xmlNode* _walked_from(tree.xmlNode* c):
+    """The first node from c on that lxml's ``iterwalk`` visits: an element or an entity
+    reference (not a comment nor a processing instruction, nor the text after them)."""
+    while c is not NULL and c.type != tree.XML_ELEMENT_NODE and c.type != tree.XML_ENTITY_REF_NODE:
+        c = c.next
+    return c
+
+
+cdef inline tree.xmlNode* _text_node(tree.xmlNode* c):
+    """lxml's ``_textNodeOrSkip``: c when it is text, past XInclude markers, else NULL."""
+    while c is not NULL:
+        if c.type == tree.XML_TEXT_NODE or c.type == tree.XML_CDATA_SECTION_NODE:
+            return c
+        if c.type == tree.XML_XINCLUDE_START or c.type == tree.XML_XINCLUDE_END:
+            c = c.next
+            continue
+        return NULL
+    return NULL
+
+
+cdef inline str _utf8(const char* s):
+    if s is NULL:
+        return ""
+    return PyUnicode_DecodeUTF8(s, strlen(s), NULL)
+
+
+cdef str _text_from(tree.xmlNode* c):
+    """lxml's ``.text`` (from an element's first child) or ``.tail`` (from its next sibling):
+    the text nodes there, joined; None where there are none."""
+    c = _text_node(c)
+    if c is NULL:
+        return None
+    cdef tree.xmlNode* more = _text_node(c.next)
+    if more is NULL:
+        return _utf8(<const char*>c.content)
+    cdef bytes joined = b""
+    while c is not NULL:
+        if c.content is not NULL:
+            joined += <bytes>(<const char*>c.content)
+        c = _text_node(c.next)
+    return joined.decode("utf-8")
+
+
+cdef inline tree.xmlAttr* _attribute(tree.xmlNode* c, const char* name):
+    """The element's first attribute of that name in no namespace (what ``el.get`` reads)."""
+    cdef tree.xmlAttr* a = c.properties
+    while a is not NULL:
+        if a.ns is NULL and strcmp(<const char*>a.name, name) == 0:
+            return a
+        a = a.next
+    return NULL
+
+
+cdef inline str _value(cetree._Element el, tree.xmlAttr* a, str name):
+    """``el.get(name)`` for an attribute found by ``_attribute``."""
+    if a.children is NULL:
+        return ""
+    if a.children.next is NULL and (a.children.type == tree.XML_TEXT_NODE or a.children.type == tree.XML_CDATA_SECTION_NODE):
+        return _utf8(<const char*>a.children.content)
+    return el.get(name)
+
+
+cdef inline bint _has_children(tree.xmlNode* c):
+    """``len(el)``: lxml counts elements, comments, entity references, processing instructions."""
+    c = c.children
+    while c is not NULL and not _is_element(c):
+        c = c.next
+    return c is not NULL
+
+
+cdef bint _hidden(cetree._Element el, tree.xmlNode* c, object style_search, object hidden_classes):
+    """``dom.is_hidden``."""
+    cdef tree.xmlAttr* a
+    if c.properties is NULL:
+        return False
+    if _attribute(c, "hidden") is not NULL:
+        return True
+    a = _attribute(c, "aria-hidden")
+    if a is not NULL and _value(el, a, "aria-hidden") == "true" and not _has_children(c):
+        return True
+    a = _attribute(c, "style")
+    if a is not NULL and style_search(_value(el, a, "style")) is not None:
+        return True
+    a = _attribute(c, "class")
+    return a is not NULL and bool(hidden_classes(_value(el, a, "class")))
+
+
+cdef class _Reading:
+    """The run being read: its pieces, links, inline words, character counts; the runs so far."""
+
+    cdef list runs, pieces, hrefs, inline_words
+    cdef Py_ssize_t link_chars, bold_chars, raw_chars, start, link_depth, bold_depth
+    cdef object block
+
+    def __cinit__(self, block):
+        self.runs = []
+        self.pieces = []
+        self.hrefs = []
+        self.inline_words = []
+        self.link_chars = self.bold_chars = self.raw_chars = self.start = 0
+        self.link_depth = self.bold_depth = 0
+        self.block = block
+
+    cdef inline void read(self, str text, Py_ssize_t order):
+        cdef Py_ssize_t n
+        if not self.pieces:
+            self.start = order
+        self.pieces.append(text)
+        n = len(text.strip())
+        if n:
+            self.raw_chars += n
+            if self.link_depth:
+                self.link_chars += n
+            if self.bold_depth:
+                self.bold_chars += n
+
+    cdef inline void end_run(self, Py_ssize_t order):
+        if self.pieces or self.hrefs or self.inline_words:
+            if self.raw_chars:
+                self.runs.append(
+                    (
+                        "".join(self.pieces),
+                        self.block,
+                        self.start,
+                        order,
+                        self.link_chars,
+                        self.bold_chars,
+                        self.raw_chars,
+                        tuple(self.hrefs),
+                        " ".join(self.inline_words),
+                    )
+                )
+                self.link_chars = self.bold_chars = self.raw_chars = 0
+            self.pieces.clear()
+            self.hrefs.clear()
+            self.inline_words.clear()
+
+
+def runs(cetree._Element root not None, dict kinds, object style_search, object hidden_classes):
+    """``dom._runs(root)``: the page's runs of text, its links and images, every element's span."""
+    cdef cetree._Document doc = root._doc
+    cdef tree.xmlNode* top = root._c_node
+    cdef tree.xmlNode* c = top
+    cdef tree.xmlNode* nxt
+    cdef tree.xmlAttr* a
+    cdef tree.xmlAttr* a_class
+    cdef tree.xmlAttr* a_id
+    cdef tree.xmlAttr* a_href
+    cdef cetree._Element el
+    cdef _Reading r = _Reading(root)
+    cdef Py_ssize_t order = 0
+    cdef int kind
+    cdef bint skip
+    cdef dict spans = {}
+    cdef list anchors = []
+    cdef list opened = []  # the open elements: (element, position, kind)
+    cdef list blocks = []  # the blocks that held the run before the open ones
+    cdef str text, tag, words, href, klass, ident
+    while True:
+        # The element c opens.
+        order += 1
+        skip = True
+        el = None
+        if c.type == tree.XML_ELEMENT_NODE:
+            el = cetree.elementFactory(doc, c)
+            tag = _utf8(<const char*>c.name) if c.ns is NULL else el.tag
+            kind = kinds.get(tag, 0)
+            if kind & _SKIPPED:  # scripts, menus, <br>
+                if kind == _BREAK and (r.pieces or r.hrefs or r.inline_words) and not _hidden(el, c, style_search, hidden_classes):
+                    r.end_run(order)
+            else:
+                skip = _hidden(el, c, style_search, hidden_classes)
+        if skip:  # only its tail is read
+            text = _text_from(c.next)
+            if text:
+                r.read(text, order)
+        else:
+            opened.append((el, order, kind))
+            if kind & _BLOCK:
+                r.end_run(order)
+                blocks.append(r.block)
+                r.block = el
+            elif kind & _LINK:
+                r.link_depth += 1
+                a_href = _attribute(c, "href")
+                if a_href is not NULL:
+                    href = _value(el, a_href, "href")
+                    if href:
+                        anchors.append((order, el))
+                        r.hrefs.append(href)
+            elif kind & _IMAGE:
+                anchors.append((order, el))
+            else:
+                a_class = _attribute(c, "class")
+                a_id = _attribute(c, "id")
+                klass = _value(el, a_class, "class") if a_class is not NULL else None
+                ident = _value(el, a_id, "id") if a_id is not NULL else None
+                if klass or ident:
+                    words = f"{klass if klass is not None else ''} {ident if ident is not None else ''}".lower()
+                    # "15:40" and "2.315 lượt xem" in spans of their own are two items; a counter drawn
+                    # digit by digit in spans of one class stays one number (as dom._runs).
+                    if (
+                        r.pieces
+                        and r.pieces[-1][-1:].isalnum()
+                        and (_text_from(c.children) or "").lstrip()[:1].isdigit()
+                        and (not r.inline_words or r.inline_words[-1] != words)
+                    ):
+                        r.pieces.append(" ")
+                    r.inline_words.append(words)
+            if kind & _BOLD:
+                r.bold_depth += 1
+            text = _text_from(c.children)
+            if text:
+                r.read(text, order)
+            nxt = _walked_from(c.children)
+            if nxt is not NULL:
+                c = nxt
+                continue
+        # c has no more to read: it closes, and so do its ancestors that have nothing after it.
+        while True:
+            if not skip:
+                el, begin, kind = opened.pop()
+                order += 1
+                spans[el] = (begin, order)
+                if kind:
+                    if kind & _BLOCK:
+                        r.end_run(order)
+                        r.block = blocks.pop()
+                    elif kind & _LINK:
+                        r.link_depth -= 1
+                    if kind & _BOLD:
+                        r.bold_depth -= 1
+                text = _text_from(c.next)
+                if text:
+                    r.read(text, order)
+            if c is top:
+                if r.raw_chars:
+                    r.end_run(order)
+                return r.runs, anchors, spans
+            nxt = _walked_from(c.next)
+            if nxt is not NULL:
+                c = nxt
+                break
+            c = c.parent
+            skip = False
+
+
+def needles_in(str text, tuple needles):
+    """The needles (ASCII strings) that occur in ``text``, found in one pass: ``{n for n in
+    needles if n in text}``."""
+    cdef Py_ssize_t count = len(needles), length = PyUnicode_GET_LENGTH(text)
+    cdef Py_ssize_t i, j, k, left
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    cdef bytes needle
+    cdef list encoded = []
+    found = set()
+    if count == 0:
+        return found
+    # Needles of one character by that character; longer ones chained by their first two (with a
+    # bit for each pair that begins one). Index 128 stands for every character outside ASCII.
+    cdef int* single = <int*>malloc(129 * sizeof(int))
+    cdef int* pairs = <int*>malloc(129 * 129 * sizeof(int))
+    cdef int* chain = <int*>malloc(count * sizeof(int))
+    cdef char* done = <char*>malloc(count)
+    cdef const unsigned char** chars = <const unsigned char**>malloc(count * sizeof(char*))
+    cdef Py_ssize_t* sizes = <Py_ssize_t*>malloc(count * sizeof(Py_ssize_t))
+    cdef unsigned char* begins = <unsigned char*>calloc(129 * 129 // 8 + 1, 1)  # pairs that begin one: a bit each
+    try:
+        for i in range(129):
+            single[i] = -1
+        for i in range(129 * 129):
+            pairs[i] = -1
+        left = 0
+        for j in range(count):
+            needle = needles[j].encode("ascii")  # (a needle outside ASCII: UnicodeEncodeError)
+            encoded.append(needle)
+            chars[j] = <const unsigned char*>needle
+            sizes[j] = len(needle)
+            done[j] = 0
+            chain[j] = -1
+            if sizes[j] == 0:
+                done[j] = 1
+            elif sizes[j] == 1:
+                if single[chars[j][0]] >= 0:  # the same needle twice: found with the first
+                    continue
+                single[chars[j][0]] = <int>j
+                left += 1
+            else:
+                k = chars[j][0] * 129 + chars[j][1]
+                chain[j] = pairs[k]
+                pairs[k] = <int>j
+                begins[k >> 3] |= 1 << (k & 7)
+                left += 1
+        if kind == PyUnicode_1BYTE_KIND:
+            _scan(<const Py_UCS1*>data, length, single, pairs, begins, chain, done, chars, sizes, left)
+        elif kind == PyUnicode_2BYTE_KIND:
+            _scan(<const Py_UCS2*>data, length, single, pairs, begins, chain, done, chars, sizes, left)
+        else:
+            _scan(<const Py_UCS4*>data, length, single, pairs, begins, chain, done, chars, sizes, left)
+        found.update(needles[j] for j in range(count) if done[j])
+        return found
+    finally:
+        free(single)
+        free(pairs)
+        free(chain)
+        free(done)
+        free(chars)
+        free(sizes)
+        free(begins)
+
+
+cdef extern from "Python.h":
+    ctypedef unsigned char Py_UCS1
+    ctypedef unsigned short Py_UCS2
+
+
+ctypedef fused _unit:
+    Py_UCS1
+    Py_UCS2
+    Py_UCS4
+
+
+cdef void _scan(
+    const _unit* text,
+    Py_ssize_t length,
+    int* single,
+    const int* pairs,
+    const unsigned char* begins,
+    const int* chain,
+    char* done,
+    const unsigned char** chars,
+    const Py_ssize_t* sizes,
+    Py_ssize_t left,
+) noexcept nogil:
+    """Mark the needles found in the text (``needles_in``'s loop, for one width of characters).
+    A character outside ASCII reads as 128, which begins no needle: every character takes the
+    same path (a branch on ASCII or not is mispredicted often in Vietnamese text)."""
+    cdef Py_ssize_t i = 0, j, k, m, ch
+    cdef Py_ssize_t second = text[0] if length else 128
+    second = second if second < 128 else 128
+    while i < length and left:
+        ch = second
+        second = text[i + 1] if i + 1 < length else 128
+        second = second if second < 128 else 128
+        j = single[ch]
+        if j >= 0:
+            single[ch] = -1
+            done[j] = 1
+            left -= 1
+        k = ch * 129 + second
+        j = pairs[k] if begins[k >> 3] & (1 << (k & 7)) else -1  # (the bits stay in the nearest cache)
+        while j >= 0:
+            if not done[j] and i + sizes[j] <= length:
+                m = 2
+                while m < sizes[j] and <Py_ssize_t>text[i + m] == chars[j][m]:
+                    m += 1
+                if m == sizes[j]:
+                    done[j] = 1
+                    left -= 1
+            j = chain[j]
+        i += 1

@@ -1,0 +1,172 @@
+"""The compiled loops (portals/_speedups.pyx) give exactly what their pure-Python forms give.
+
+The install builds them; extraction falls back to the Python forms only where they do not load.
+Here both forms run on every saved page of the repository, on markup made to reach each branch of
+the walk, and on generated text for the needle search.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from portals import speedups
+from portals.extract import dom
+from portals.profiles import _ascii_needles, _detection_plan, detect_profile, load_profiles
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+PAGES = sorted(p for p in FIXTURES.rglob("*") if p.suffix in (".html", ".htm") and p.is_file())
+compiled = speedups.compiled
+
+
+def test_the_install_built_the_compiled_loops() -> None:
+    # `pip install` (bootstrap.py) compiles them; without them extraction is about twice as slow.
+    assert compiled is not None, "portals._speedups was not built or does not load"
+    assert Path(compiled.__file__).suffix in (".so", ".pyd")
+
+
+def _both(root: etree._Element) -> tuple[tuple, tuple]:
+    assert compiled is not None
+    return dom._runs(root), compiled.runs(root, dom._KIND, dom._HIDDEN_STYLE.search, dom._hidden_classes)
+
+
+def test_the_walk_reads_every_saved_page_as_the_python_walk_does() -> None:
+    assert len(PAGES) > 400
+    differ = []
+    for path in PAGES:
+        root = dom.parse_tree(path.read_bytes().decode("utf-8", "replace"))
+        python, fast = _both(root)
+        if python != fast:
+            differ.append(str(path.relative_to(FIXTURES)))
+    assert not differ, differ[:10]
+
+
+# Each branch of the walk: hidden elements of every kind, line breaks (hidden or not), links with
+# and without targets, images, bold, inline elements with classes and digits ("15:40" "2.315"),
+# a counter drawn digit by digit in spans of one class, text after skipped elements, the root's tail.
+BRANCHES = """<!DOCTYPE html><html><head><title>Tiêu đề</title><script>var x = "<p>";</script></head>
+<body>Văn bản đầu<div class="menu"><a href="/a">Trang chủ</a> | <a>Không đích</a> |<a href="">rỗng</a></div>
+<div hidden>ẩn</div><p aria-hidden="true">ẩn lá</p><p aria-hidden="true">còn <b>con</b></p>
+<p style="color:red; DISPLAY : none">ẩn kiểu</p><p style="visibility:hidden">ẩn</p><p class="x d-none">ẩn lớp</p>
+<p class="">lớp rỗng</p><p id="">id rỗng</p><p class="HIDDEN">hoa</p>
+<div class="tin"><span class="time">15:40</span><span class="views">2.315 lượt xem</span>
+<span class="so">1</span><span class="so">2</span><span class="so">3</span> lượt</div>
+<p>Dòng một<br>dòng hai<br hidden>nối tiếp<br style="display:none">dòng ba<br/></p>
+<h2>Tiêu <strong>đậm <a href="/b">liên kết <b>trong</b></a></strong> hết</h2>
+<table><tr><td>Ô một</td><td><img src="/anh.jpg" alt="ảnh"> chú thích</td></tr></table>
+<select><option>Liên kết website</option></select>sau select
+<ul><li>Mục <em class="nhan" id="m1">một</em></li><li id="m2">hai</li></ul>
+<iframe src="/x">khung</iframe>sau khung<noscript>không</noscript>
+<a href="/c"><span class="icon"></span></a><a href="/d">   </a>
+<div><div><div><p>sâu <i>nghiêng</i></p>đuôi</div>đuôi hai</div></div>
+</body></html>sau html"""
+
+
+def test_the_walk_takes_each_branch_as_the_python_walk_does() -> None:
+    root = dom.parse_tree(BRANCHES)
+    python, fast = _both(root)
+    assert python == fast
+    runs, anchors, spans = fast
+    texts = [run[0] for run in runs]
+    assert not any("ẩn" in t for t in texts), texts
+    assert any("15:40 2.315" in t for t in texts), texts  # two items, not "15:402.315"
+    assert any("123 lượt" in t for t in texts), texts  # one number drawn digit by digit
+    assert [el.get("href") or el.get("src") for _, el in anchors] == ["/a", "/b", "/anh.jpg", "/c", "/d"]
+    assert all(begin < end for begin, end in spans.values())
+
+
+def test_the_walk_reads_trees_the_parser_does_not_make() -> None:
+    # Comments and processing instructions (the parser drops them; the walk does not see them nor
+    # the text after them), an entity reference, namespaced tags, CDATA text, and nesting deeper
+    # than the parser's limit: built through lxml's API.
+    root = dom.parse_tree("<html><body><div><p>một</p></div></body></html>")
+    div = root.find(".//div")
+    div.append(etree.Comment("chú thích"))
+    div[-1].tail = "sau chú thích"
+    div.append(etree.ProcessingInstruction("php", "echo 1"))
+    div[-1].tail = "sau pi"
+    div.append(etree.Entity("amp"))
+    div[-1].tail = "sau thực thể"
+    span = etree.SubElement(div, "{urn:x}span", {"class": "ns"})
+    span.text = "không gian tên"
+    bold = etree.SubElement(div, "b")
+    bold.text = etree.CDATA("cdata")
+    el = div
+    for depth in range(5000):
+        el = etree.SubElement(el, "div" if depth % 2 else "span")
+        el.text = f"{depth} "
+    python, fast = _both(root)
+    assert python == fast
+    texts = " ".join(run[0] for run in fast[0])
+    assert "sau thực thể" in texts and "sau pi" not in texts and "4999" in texts
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from('abcdgnpv_=-/"<> \nĐàẵ😀cl'), max_size=300),
+    st.lists(st.text(alphabet=st.sampled_from('abcdgnpv_=-/"<> cl'), max_size=6), max_size=20),
+)
+def test_the_needle_search_finds_what_in_finds(text: str, needles: list[str]) -> None:
+    assert compiled is not None
+    assert compiled.needles_in(text, tuple(needles)) == {n for n in needles if n in text}
+
+
+def test_the_needle_search_on_every_saved_page() -> None:
+    assert compiled is not None
+    needles = _ascii_needles(_detection_plan(load_profiles()))
+    assert len(needles) > 50
+    for path in PAGES:
+        text = path.read_bytes().decode("utf-8", "replace")
+        assert compiled.needles_in(text, needles) == {n for n in needles if n in text}, path
+
+
+def test_the_needle_search_at_the_edges() -> None:
+    assert compiled is not None
+    find = compiled.needles_in
+    assert find("", ("a", "")) == {""}
+    assert find("xyz", ()) == set()
+    assert find("abc", ("abc", "abcd", "bc", "c", "c", "cx")) == {"abc", "bc", "c"}
+    assert find("ĐĐab", ("ab",)) == {"ab"}  # two-byte characters
+    assert find("😀ab😀", ("ab", "b", "x")) == {"ab", "b"}  # four-byte characters
+    with pytest.raises(UnicodeEncodeError):
+        find("xĐ", ("Đ",))
+
+
+def test_profiles_are_detected_alike_with_and_without_the_compiled_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    pages = [path.read_bytes().decode("utf-8", "replace") for path in PAGES]
+    fast = [detect_profile(text) for text in pages]
+    monkeypatch.setattr(speedups, "compiled", None)
+    assert [detect_profile(text) for text in pages] == fast
+    assert sum(p is not None for p in fast) > 100
+
+
+def test_pure_python_extraction_gives_the_same_records() -> None:
+    # PORTAL_ARCHIVE_PURE_PYTHON=1: where the compiled module is missing, the records are the same.
+    pages = [p for p in PAGES if p.is_relative_to(FIXTURES / "pages")]
+    assert len(pages) > 50
+    script = (
+        "import json, sys\n"
+        "from portals import speedups\n"
+        "from portals.extract import extract\n"
+        "out = [extract(open(p, 'rb').read(), 'https://example.gov.vn/bai-viet').to_dict() for p in sys.argv[1:]]\n"
+        "print(json.dumps([speedups.compiled is not None, out], ensure_ascii=False, default=str))\n"
+    )
+    results = []
+    for pure in ("", "1"):
+        env = {**os.environ, "PORTAL_ARCHIVE_PURE_PYTHON": pure}
+        proc = subprocess.run(
+            [sys.executable, "-c", script, *map(str, pages)], capture_output=True, text=True, env=env, cwd=ROOT, check=True
+        )
+        results.append(json.loads(proc.stdout))
+    (fast_compiled, fast), (pure_compiled, pure) = results
+    assert fast_compiled and not pure_compiled
+    assert fast == pure
