@@ -292,66 +292,80 @@ def runs(cetree._Element root not None, dict kinds, object style_search, object 
             skip = False
 
 
-def needles_in(str text, tuple needles):
-    """The needles (ASCII strings) that occur in ``text``, found in one pass: ``{n for n in
-    needles if n in text}``."""
-    cdef Py_ssize_t count = len(needles), length = PyUnicode_GET_LENGTH(text)
-    cdef Py_ssize_t i, j, k, left
+def needles_in(str text, tuple needles, tuple folded=()):
+    """The needles (ASCII strings) that occur in ``text``, and the ``folded`` ones (lower-case
+    ASCII) that occur in it with ASCII letters lower-cased, found in one pass: ``({n for n in
+    needles if n in text}, {n for n in folded if n in ascii_lower(text)})``."""
+    cdef Py_ssize_t count = len(needles) + len(folded), length = PyUnicode_GET_LENGTH(text)
+    cdef Py_ssize_t i, j, k, left, size
     cdef int kind = PyUnicode_KIND(text)
     cdef void* data = PyUnicode_DATA(text)
     cdef bytes needle
     cdef list encoded = []
-    found = set()
+    cdef tuple every = needles + folded
+    found, found_folded = set(), set()
     if count == 0:
-        return found
-    # Needles of one character by that character; longer ones chained by their first two (with a
-    # bit for each pair that begins one). Index 128 stands for every character outside ASCII.
+        return found, found_folded
+    # Needles of one character by that character; longer ones chained by their first two
+    # characters, lower-cased (with a bit for each pair that begins one). Index 128 stands for
+    # every character outside ASCII.
     cdef int* single = <int*>malloc(129 * sizeof(int))
     cdef int* pairs = <int*>malloc(129 * 129 * sizeof(int))
     cdef int* chain = <int*>malloc(count * sizeof(int))
     cdef char* done = <char*>malloc(count)
+    cdef char* fold = <char*>malloc(count)
     cdef const unsigned char** chars = <const unsigned char**>malloc(count * sizeof(char*))
     cdef Py_ssize_t* sizes = <Py_ssize_t*>malloc(count * sizeof(Py_ssize_t))
-    cdef unsigned char* begins = <unsigned char*>calloc(129 * 129 // 8 + 1, 1)  # pairs that begin one: a bit each
+    cdef unsigned char* begins = <unsigned char*>calloc(129 * 129 // 8 + 1, 1)
     try:
+        if not (single and pairs and chain and done and fold and chars and sizes and begins):
+            raise MemoryError()
         for i in range(129):
             single[i] = -1
         for i in range(129 * 129):
             pairs[i] = -1
         left = 0
         for j in range(count):
-            needle = needles[j].encode("ascii")  # (a needle outside ASCII: UnicodeEncodeError)
+            needle = every[j].encode("ascii")  # (a needle outside ASCII: UnicodeEncodeError)
+            fold[j] = j >= len(needles)
+            if fold[j] and needle != needle.lower():
+                raise ValueError(f"a folded needle is lower-case: {every[j]!r}")
             encoded.append(needle)
             chars[j] = <const unsigned char*>needle
-            sizes[j] = len(needle)
+            size = sizes[j] = len(needle)
             done[j] = 0
             chain[j] = -1
-            if sizes[j] == 0:
+            if size == 0:
                 done[j] = 1
-            elif sizes[j] == 1:
+            elif size == 1 and not fold[j]:
                 if single[chars[j][0]] >= 0:  # the same needle twice: found with the first
                     continue
                 single[chars[j][0]] = <int>j
                 left += 1
+            elif size == 1:
+                raise ValueError(f"a folded needle has two characters or more: {every[j]!r}")
             else:
-                k = chars[j][0] * 129 + chars[j][1]
+                k = _lower(chars[j][0]) * 129 + _lower(chars[j][1])
                 chain[j] = pairs[k]
                 pairs[k] = <int>j
                 begins[k >> 3] |= 1 << (k & 7)
                 left += 1
         if kind == PyUnicode_1BYTE_KIND:
-            _scan(<const Py_UCS1*>data, length, single, pairs, begins, chain, done, chars, sizes, left)
+            _scan(<const Py_UCS1*>data, length, single, pairs, begins, chain, done, fold, chars, sizes, left)
         elif kind == PyUnicode_2BYTE_KIND:
-            _scan(<const Py_UCS2*>data, length, single, pairs, begins, chain, done, chars, sizes, left)
+            _scan(<const Py_UCS2*>data, length, single, pairs, begins, chain, done, fold, chars, sizes, left)
         else:
-            _scan(<const Py_UCS4*>data, length, single, pairs, begins, chain, done, chars, sizes, left)
-        found.update(needles[j] for j in range(count) if done[j])
-        return found
+            _scan(<const Py_UCS4*>data, length, single, pairs, begins, chain, done, fold, chars, sizes, left)
+        for j in range(count):
+            if done[j]:
+                (found_folded if fold[j] else found).add(every[j])
+        return found, found_folded
     finally:
         free(single)
         free(pairs)
         free(chain)
         free(done)
+        free(fold)
         free(chars)
         free(sizes)
         free(begins)
@@ -368,6 +382,11 @@ ctypedef fused _unit:
     Py_UCS4
 
 
+cdef inline Py_ssize_t _lower(Py_ssize_t c) noexcept nogil:
+    """An ASCII letter lower-cased (another character as it is)."""
+    return c + 32 if 65 <= c <= 90 else c
+
+
 cdef void _scan(
     const _unit* text,
     Py_ssize_t length,
@@ -376,6 +395,7 @@ cdef void _scan(
     const unsigned char* begins,
     const int* chain,
     char* done,
+    const char* fold,
     const unsigned char** chars,
     const Py_ssize_t* sizes,
     Py_ssize_t left,
@@ -383,7 +403,7 @@ cdef void _scan(
     """Mark the needles found in the text (``needles_in``'s loop, for one width of characters).
     A character outside ASCII reads as 128, which begins no needle: every character takes the
     same path (a branch on ASCII or not is mispredicted often in Vietnamese text)."""
-    cdef Py_ssize_t i = 0, j, k, m, ch
+    cdef Py_ssize_t i = 0, j, k, m, ch, low
     cdef Py_ssize_t second = text[0] if length else 128
     second = second if second < 128 else 128
     while i < length and left:
@@ -395,13 +415,18 @@ cdef void _scan(
             single[ch] = -1
             done[j] = 1
             left -= 1
-        k = ch * 129 + second
+        k = _lower(ch) * 129 + _lower(second)
         j = pairs[k] if begins[k >> 3] & (1 << (k & 7)) else -1  # (the bits stay in the nearest cache)
         while j >= 0:
             if not done[j] and i + sizes[j] <= length:
-                m = 2
-                while m < sizes[j] and <Py_ssize_t>text[i + m] == chars[j][m]:
-                    m += 1
+                if fold[j]:  # the first two matched (lower-cased); the rest, lower-cased
+                    m = 2
+                    while m < sizes[j] and _lower(<Py_ssize_t>text[i + m]) == chars[j][m]:
+                        m += 1
+                else:  # every character as it is
+                    m = 0
+                    while m < sizes[j] and <Py_ssize_t>text[i + m] == chars[j][m]:
+                        m += 1
                 if m == sizes[j]:
                     done[j] = 1
                     left -= 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ from lxml import etree
 
 from portals import speedups
 from portals.extract import dom
-from portals.profiles import _ascii_needles, _detection_plan, detect_profile, load_profiles
+from portals.profiles import _ascii_needles, _detection_plan, detect_profile, folded_needles, load_profiles
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -110,35 +111,72 @@ def test_the_walk_reads_trees_the_parser_does_not_make() -> None:
     assert "sau thực thể" in texts and "sau pi" not in texts and "4999" in texts
 
 
+def _ascii_lower(text: str) -> str:
+    return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
-    st.text(alphabet=st.sampled_from('abcdgnpv_=-/"<> \nĐàẵ😀cl'), max_size=300),
-    st.lists(st.text(alphabet=st.sampled_from('abcdgnpv_=-/"<> cl'), max_size=6), max_size=20),
+    st.text(alphabet=st.sampled_from('abcdgnpvAGNP_=-/"<> \nĐàẵ😀cl'), max_size=300),
+    st.lists(st.text(alphabet=st.sampled_from('abcdgnpvAGNP_=-/"<> cl'), max_size=6), max_size=20),
+    st.lists(st.text(alphabet=st.sampled_from("abcdgnpv_=-/<>"), min_size=2, max_size=6), max_size=8),
 )
-def test_the_needle_search_finds_what_in_finds(text: str, needles: list[str]) -> None:
+def test_the_needle_search_finds_what_in_finds(text: str, needles: list[str], folded: list[str]) -> None:
     assert compiled is not None
-    assert compiled.needles_in(text, tuple(needles)) == {n for n in needles if n in text}
+    assert compiled.needles_in(text, tuple(needles), tuple(folded)) == (
+        {n for n in needles if n in text},
+        {n for n in folded if n in _ascii_lower(text)},
+    )
 
 
 def test_the_needle_search_on_every_saved_page() -> None:
     assert compiled is not None
-    needles = _ascii_needles(_detection_plan(load_profiles()))
-    assert len(needles) > 50
+    needles, folded = _ascii_needles(_detection_plan(load_profiles()))
+    assert len(needles) > 50 and folded
     for path in PAGES:
         text = path.read_bytes().decode("utf-8", "replace")
-        assert compiled.needles_in(text, needles) == {n for n in needles if n in text}, path
+        lowered = _ascii_lower(text)
+        assert compiled.needles_in(text, needles, folded) == (
+            {n for n in needles if n in text},
+            {n for n in folded if n in lowered},
+        ), path
 
 
 def test_the_needle_search_at_the_edges() -> None:
     assert compiled is not None
     find = compiled.needles_in
-    assert find("", ("a", "")) == {""}
-    assert find("xyz", ()) == set()
-    assert find("abc", ("abc", "abcd", "bc", "c", "c", "cx")) == {"abc", "bc", "c"}
-    assert find("ĐĐab", ("ab",)) == {"ab"}  # two-byte characters
-    assert find("😀ab😀", ("ab", "b", "x")) == {"ab", "b"}  # four-byte characters
+    assert find("", ("a", "")) == ({""}, set())
+    assert find("xyz", ()) == (set(), set())
+    assert find("abc", ("abc", "abcd", "bc", "c", "c", "cx")) == ({"abc", "bc", "c"}, set())
+    assert find("ĐĐab", ("ab",)) == ({"ab"}, set())  # two-byte characters
+    assert find("😀ab😀", ("ab", "b", "x")) == ({"ab", "b"}, set())  # four-byte characters
+    assert find("/Trang/TinTuc.ASPX", ("/trang/",), ("/trang/", ".aspx")) == (set(), {"/trang/", ".aspx"})
     with pytest.raises(UnicodeEncodeError):
         find("xĐ", ("Đ",))
+    with pytest.raises(ValueError, match="lower-case"):
+        find("x", (), ("Ab",))
+
+
+# Case-insensitive markers: every match holds the folded needles once ASCII letters are lower-cased,
+# even where IGNORECASE matched a letter outside ASCII (İ ı K ſ) or another case.
+_CASES = {"i": "iIİı", "k": "kKK", "s": "sSſ"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_folded_needles_are_in_every_match(data: st.DataObject) -> None:
+    markers = [m for p in load_profiles().values() for m in p.markers if m.flags & re.IGNORECASE]
+    assert markers
+    marker = data.draw(st.sampled_from(markers))
+    example = data.draw(st.from_regex(marker, fullmatch=True).filter(lambda t: len(t) < 200))
+    # The same match with its ASCII letters in any case, or as a letter IGNORECASE takes for them.
+    varied = "".join(
+        data.draw(st.sampled_from(_CASES.get(c.lower(), c + c.swapcase()))) if c.isascii() and c.isalpha() else c for c in example
+    )
+    assert marker.fullmatch(varied)
+    lowered = _ascii_lower(varied)
+    for group in folded_needles(marker):
+        assert any(n in lowered for n in group), (marker.pattern, varied, group)
 
 
 def test_profiles_are_detected_alike_with_and_without_the_compiled_search(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -214,12 +214,14 @@ def parse(text: str, remove: Iterable[Callable[[etree._Element], list[etree._Ele
 
 
 def _read_head(root: etree._Element) -> tuple[str | None, dict[str, str]]:
-    title = None
-    for el in root.iter("title"):
-        title = clean(text_content(el)) or None
-        break
+    """The first <title>'s text, and every <meta>'s content by its name (the first of each name)."""
+    title, titled = None, False
     meta: dict[str, str] = {}
-    for el in root.iter("meta"):
+    for el in root.iter("title", "meta"):  # (one pass over the tree for both)
+        if el.tag == "title":
+            if not titled:
+                title, titled = clean(text_content(el)) or None, True
+            continue
         key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
         value = el.get("content")
         if key and value and key not in meta:
