@@ -432,3 +432,146 @@ cdef void _scan(
                     left -= 1
             j = chain[j]
         i += 1
+
+
+# The elements whose content is raw text (``bounds._RAW_TEXT``), in the order the pattern tries them.
+cdef tuple _RAW_NAMES = (b"script", b"style", b"textarea", b"title", b"xmp", b"iframe", b"noembed", b"noframes", b"noscript", b"plaintext")
+
+
+cdef inline bint _space(Py_ssize_t c) noexcept nogil:
+    return c == 32 or c == 9 or c == 10 or c == 12 or c == 13
+
+
+cdef inline bint _letter_is(Py_ssize_t c, char letter) noexcept nogil:
+    """Whether ``(?i:letter)`` matches c: the letter in either case, or a letter outside ASCII
+    that IGNORECASE takes for it (ſ for s; İ and ı for i)."""
+    if c == letter or (65 <= c <= 90 and c + 32 == letter):
+        return True
+    return (letter == c's' and c == 0x17F) or (letter == c'i' and (c == 0x130 or c == 0x131))
+
+
+cdef inline bint _name_at(const _unit* text, Py_ssize_t at, Py_ssize_t length, const char* name, Py_ssize_t size) noexcept nogil:
+    cdef Py_ssize_t m
+    if at + size > length:
+        return False
+    for m in range(size):
+        if not _letter_is(text[at + m], name[m]):
+            return False
+    return True
+
+
+cdef Py_ssize_t _readable(const _unit* text, Py_ssize_t length, Py_ssize_t most, const char** names, Py_ssize_t* sizes) noexcept nogil:
+    """``bounds._READABLE.match(text).end()``: where the first start tag of more than ``most``
+    attributes begins (the text's length where there is none), read as that pattern reads."""
+    cdef Py_ssize_t pos = 0, p, q, r, count, raw, n, end, c, quote
+    cdef bint too_many
+    while pos < length:
+        if text[pos] != 60:  # "<"
+            pos += 1
+            continue
+        if pos + 1 >= length:
+            return length
+        c = <Py_ssize_t>text[pos + 1]
+        # A raw text element: its name in any case, then a space, "/", ">" or the end.
+        raw = -1
+        if (
+            _letter_is(c, c's') or _letter_is(c, c't') or _letter_is(c, c'x') or _letter_is(c, c'i')
+            or _letter_is(c, c'n') or _letter_is(c, c'p')
+        ):
+            for n in range(10):
+                if _name_at(text, pos + 1, length, names[n], sizes[n]):
+                    q = pos + 1 + sizes[n]
+                    if q >= length or _space(text[q]) or text[q] == 47 or text[q] == 62:
+                        raw = n
+                        break
+        if raw < 0 and not ((65 <= c <= 90) or (97 <= c <= 122)):
+            if c == 33 and pos + 3 < length and text[pos + 2] == 45 and text[pos + 3] == 45:  # "<!--"
+                p = pos + 4
+                end = length
+                while p + 2 < length:
+                    if text[p] == 45 and text[p + 1] == 45:
+                        if text[p + 2] == 62:
+                            end = p + 3
+                            break
+                        if text[p + 2] == 33 and p + 3 < length and text[p + 3] == 62:
+                            end = p + 4
+                            break
+                    p += 1
+                pos = end
+            else:
+                pos += 1
+            continue
+        # The tag's name, then its attributes, one by one.
+        p = pos + 2 if raw < 0 else pos + 1 + sizes[raw]
+        while p < length and not (_space(text[p]) or text[p] == 47 or text[p] == 62):
+            p += 1
+        count = 0
+        too_many = False
+        while True:
+            q = p
+            while q < length and (_space(text[q]) or text[q] == 47):
+                q += 1
+            if q >= length or text[q] == 62:
+                break
+            if count == most:  # one attribute more than the limit: the tag is not read
+                too_many = True
+                break
+            q += 1
+            while q < length and not (_space(text[q]) or text[q] == 47 or text[q] == 62 or text[q] == 61):
+                q += 1
+            r = q
+            while r < length and _space(text[r]):
+                r += 1
+            if r < length and text[r] == 61:  # "=", then the value
+                r += 1
+                while r < length and _space(text[r]):
+                    r += 1
+                quote = <Py_ssize_t>text[r] if r < length else 0
+                end = -1
+                if quote == 34 or quote == 39:
+                    end = r + 1
+                    while end < length and <Py_ssize_t>text[end] != quote:
+                        end += 1
+                    end = end + 1 if end < length else -1
+                if end < 0:  # unquoted, or a quote never closed: up to a space or ">"
+                    end = r
+                    while end < length and not (_space(text[end]) or text[end] == 62):
+                        end += 1
+                q = end
+            p = q
+            count += 1
+        if too_many:
+            if (65 <= c <= 90) or (97 <= c <= 122):
+                return pos
+            pos += 1  # "<ſcript" of too many attributes: read as a "<" before no letter
+            continue
+        if raw < 0:
+            pos = p
+            continue
+        # A raw text element: the rest of its tag, then its text up to "</" and its name.
+        while p < length and text[p] != 62:
+            p += 1
+        p += 1
+        while p < length:
+            if text[p] == 60 and p + 1 < length and text[p + 1] == 47 and _name_at(text, p + 2, length, names[raw], sizes[raw]):
+                break
+            p += 1
+        pos = p
+    return length
+
+
+def readable_end(str text, Py_ssize_t most):
+    """``bounds._READABLE.match(text).end()`` (``most``: ``bounds.MAX_ATTRIBUTES``)."""
+    cdef const char* names[10]
+    cdef Py_ssize_t sizes[10]
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    cdef Py_ssize_t length = PyUnicode_GET_LENGTH(text), n
+    for n in range(10):
+        names[n] = <const char*><bytes>_RAW_NAMES[n]
+        sizes[n] = len(<bytes>_RAW_NAMES[n])
+    if kind == PyUnicode_1BYTE_KIND:
+        return _readable(<const Py_UCS1*>data, length, most, names, sizes)
+    if kind == PyUnicode_2BYTE_KIND:
+        return _readable(<const Py_UCS2*>data, length, most, names, sizes)
+    return _readable(<const Py_UCS4*>data, length, most, names, sizes)

@@ -21,6 +21,7 @@ from lxml import etree
 
 from portals import speedups
 from portals.extract import dom
+from portals.extract.bounds import MAX_ATTRIBUTES, readable_pattern
 from portals.profiles import _ascii_needles, _detection_plan, detect_profile, folded_needles, load_profiles
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -208,3 +209,83 @@ def test_pure_python_extraction_gives_the_same_records() -> None:
     (fast_compiled, fast), (pure_compiled, pure) = results
     assert fast_compiled and not pure_compiled
     assert fast == pure
+
+
+# The markup tokenizer of cut_markup: where the first start tag of too many attributes begins.
+_MARKUP = st.lists(
+    st.sampled_from(
+        [
+            "<",
+            ">",
+            "/",
+            "=",
+            '"',
+            "'",
+            " ",
+            "\n",
+            "\t",
+            "-",
+            "!",
+            "<!--",
+            "-->",
+            "--!>",
+            "a",
+            "b",
+            "x",
+            "é",
+            "Đ",
+            "😀",
+            "<p",
+            "<P ",
+            "<br/",
+            "</",
+            "<script",
+            "<SCRIPT",
+            "</script",
+            "</scRipt>",
+            "<style",
+            "<ſcript",
+            "<scrİpt",
+            "<tıtle",
+            "</tıtle",
+            "<textarea",
+            "<title",
+            "<xmp",
+            "<iframe",
+            "<noembed",
+            "<noframes",
+            "<noscript",
+            "<plaintext",
+            "<strong",
+            "<nobr",
+            "<pl",
+            "<!DOCTYPE",
+            "a=1",
+            'b="x y"',
+            "c='>'",
+            "d=",
+        ]
+    ),
+    max_size=80,
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_MARKUP, st.integers(min_value=0, max_value=4))
+def test_the_markup_tokenizer_stops_where_the_pattern_stops(text: str, most: int) -> None:
+    assert compiled is not None
+    assert compiled.readable_end(text, most) == readable_pattern(most).match(text).end()
+
+
+def test_the_markup_tokenizer_on_every_saved_page_and_at_the_limit() -> None:
+    assert compiled is not None
+    pattern = readable_pattern(MAX_ATTRIBUTES)
+    for path in PAGES:
+        text = path.read_bytes().decode("utf-8", "replace")
+        assert compiled.readable_end(text, MAX_ATTRIBUTES) == pattern.match(text).end() == len(text), path
+    for count in (MAX_ATTRIBUTES, MAX_ATTRIBUTES + 1):
+        for tag in ("p", "script", "STYLE"):
+            text = "<p>trước</p><!-- <p " + "a " * 400 + "--><" + tag + " " + " ".join(f'x{i}="v"' for i in range(count)) + ">sau"
+            end = compiled.readable_end(text, MAX_ATTRIBUTES)
+            assert end == pattern.match(text).end()
+            assert (end < len(text)) == (count > MAX_ATTRIBUTES)
