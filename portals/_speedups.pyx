@@ -98,13 +98,13 @@ cdef inline tree.xmlAttr* _attribute(tree.xmlNode* c, const char* name):
     return NULL
 
 
-cdef inline str _value(cetree._Element el, tree.xmlAttr* a, str name):
+cdef inline str _value(cetree._Document doc, tree.xmlNode* c, tree.xmlAttr* a, str name):
     """``el.get(name)`` for an attribute found by ``_attribute``."""
     if a.children is NULL:
         return ""
     if a.children.next is NULL and (a.children.type == tree.XML_TEXT_NODE or a.children.type == tree.XML_CDATA_SECTION_NODE):
         return _utf8(<const char*>a.children.content)
-    return el.get(name)
+    return cetree.elementFactory(doc, c).get(name)
 
 
 cdef inline bint _has_children(tree.xmlNode* c):
@@ -115,7 +115,7 @@ cdef inline bint _has_children(tree.xmlNode* c):
     return c is not NULL
 
 
-cdef bint _hidden(cetree._Element el, tree.xmlNode* c, object style_search, object hidden_classes):
+cdef bint _hidden(cetree._Document doc, tree.xmlNode* c, object style_search, object hidden_classes):
     """``dom.is_hidden``."""
     cdef tree.xmlAttr* a
     if c.properties is NULL:
@@ -123,13 +123,61 @@ cdef bint _hidden(cetree._Element el, tree.xmlNode* c, object style_search, obje
     if _attribute(c, "hidden") is not NULL:
         return True
     a = _attribute(c, "aria-hidden")
-    if a is not NULL and _value(el, a, "aria-hidden") == "true" and not _has_children(c):
+    if a is not NULL and _value(doc, c, a, "aria-hidden") == "true" and not _has_children(c):
         return True
     a = _attribute(c, "style")
-    if a is not NULL and style_search(_value(el, a, "style")) is not None:
+    if a is not NULL and style_search(_value(doc, c, a, "style")) is not None:
         return True
     a = _attribute(c, "class")
-    return a is not NULL and bool(hidden_classes(_value(el, a, "class")))
+    return a is not NULL and bool(hidden_classes(_value(doc, c, a, "class")))
+
+
+cdef class NodeSpans:
+    """Every element's span (its opening and closing document positions), as ``dom._runs``'s
+    dict gives it: ``spans.get(el, default)``, ``spans[el]``, ``el in spans``, ``items()``. The
+    spans are kept by libxml2 node, so the walk makes no lxml element for an element that nobody
+    asks about (making them was a third of its time)."""
+
+    cdef dict _spans  # node address → opening << 32 | closing
+    cdef cetree._Document _doc  # (keeps the nodes alive)
+
+    def __cinit__(self, cetree._Document doc):
+        self._spans = {}
+        self._doc = doc
+
+    cdef inline object _find(self, object el):
+        if not isinstance(el, cetree._Element):
+            return None
+        return self._spans.get(<Py_ssize_t>(<cetree._Element>el)._c_node)
+
+    def get(self, el, default=None):
+        packed = self._find(el)
+        return default if packed is None else (packed >> 32, packed & 0xFFFFFFFF)
+
+    def __getitem__(self, el):
+        packed = self._find(el)
+        if packed is None:
+            raise KeyError(el)
+        return (packed >> 32, packed & 0xFFFFFFFF)
+
+    def __contains__(self, el):
+        return self._find(el) is not None
+
+    def __len__(self):
+        return len(self._spans)
+
+    def __iter__(self):
+        for address in self._spans:
+            yield cetree.elementFactory(self._doc, <tree.xmlNode*><Py_ssize_t>address)
+
+    def keys(self):
+        return list(self)
+
+    def values(self):
+        return [(packed >> 32, packed & 0xFFFFFFFF) for packed in self._spans.values()]
+
+    def items(self):
+        return list(zip(self.keys(), self.values()))
 
 
 cdef class _Reading:
@@ -184,64 +232,62 @@ cdef class _Reading:
 
 
 def runs(cetree._Element root not None, dict kinds, object style_search, object hidden_classes):
-    """``dom._runs(root)``: the page's runs of text, its links and images, every element's span."""
+    """``dom._runs(root)``: the page's runs of text, its links and images, every element's span
+    (a ``NodeSpans``)."""
     cdef cetree._Document doc = root._doc
     cdef tree.xmlNode* top = root._c_node
     cdef tree.xmlNode* c = top
     cdef tree.xmlNode* nxt
-    cdef tree.xmlAttr* a
     cdef tree.xmlAttr* a_class
     cdef tree.xmlAttr* a_id
     cdef tree.xmlAttr* a_href
-    cdef cetree._Element el
     cdef _Reading r = _Reading(root)
-    cdef Py_ssize_t order = 0
+    cdef Py_ssize_t order = 0, begin
     cdef int kind
     cdef bint skip
-    cdef dict spans = {}
+    cdef NodeSpans spans = NodeSpans(doc)
+    cdef dict by_node = spans._spans
     cdef list anchors = []
-    cdef list opened = []  # the open elements: (element, position, kind)
+    cdef list opened = []  # the open elements' positions and kinds: position << 8 | kind
     cdef list blocks = []  # the blocks that held the run before the open ones
     cdef str text, tag, words, href, klass, ident
     while True:
         # The element c opens.
         order += 1
         skip = True
-        el = None
         if c.type == tree.XML_ELEMENT_NODE:
-            el = cetree.elementFactory(doc, c)
-            tag = _utf8(<const char*>c.name) if c.ns is NULL else el.tag
+            tag = _utf8(<const char*>c.name) if c.ns is NULL else cetree.elementFactory(doc, c).tag
             kind = kinds.get(tag, 0)
             if kind & _SKIPPED:  # scripts, menus, <br>
-                if kind == _BREAK and (r.pieces or r.hrefs or r.inline_words) and not _hidden(el, c, style_search, hidden_classes):
+                if kind == _BREAK and (r.pieces or r.hrefs or r.inline_words) and not _hidden(doc, c, style_search, hidden_classes):
                     r.end_run(order)
             else:
-                skip = _hidden(el, c, style_search, hidden_classes)
+                skip = _hidden(doc, c, style_search, hidden_classes)
         if skip:  # only its tail is read
             text = _text_from(c.next)
             if text:
                 r.read(text, order)
         else:
-            opened.append((el, order, kind))
+            opened.append(order << 8 | kind)
             if kind & _BLOCK:
                 r.end_run(order)
                 blocks.append(r.block)
-                r.block = el
+                r.block = cetree.elementFactory(doc, c)
             elif kind & _LINK:
                 r.link_depth += 1
                 a_href = _attribute(c, "href")
                 if a_href is not NULL:
-                    href = _value(el, a_href, "href")
+                    href = _value(doc, c, a_href, "href")
                     if href:
-                        anchors.append((order, el))
+                        anchors.append((order, cetree.elementFactory(doc, c)))
                         r.hrefs.append(href)
             elif kind & _IMAGE:
-                anchors.append((order, el))
+                anchors.append((order, cetree.elementFactory(doc, c)))
             else:
                 a_class = _attribute(c, "class")
                 a_id = _attribute(c, "id")
-                klass = _value(el, a_class, "class") if a_class is not NULL else None
-                ident = _value(el, a_id, "id") if a_id is not NULL else None
+                klass = _value(doc, c, a_class, "class") if a_class is not NULL else None
+                ident = _value(doc, c, a_id, "id") if a_id is not NULL else None
                 if klass or ident:
                     words = f"{klass if klass is not None else ''} {ident if ident is not None else ''}".lower()
                     # "15:40" and "2.315 lượt xem" in spans of their own are two items; a counter drawn
@@ -266,9 +312,11 @@ def runs(cetree._Element root not None, dict kinds, object style_search, object 
         # c has no more to read: it closes, and so do its ancestors that have nothing after it.
         while True:
             if not skip:
-                el, begin, kind = opened.pop()
+                begin = opened.pop()
+                kind = begin & 0xFF
+                begin >>= 8
                 order += 1
-                spans[el] = (begin, order)
+                by_node[<Py_ssize_t>c] = begin << 32 | order
                 if kind:
                     if kind & _BLOCK:
                         r.end_run(order)

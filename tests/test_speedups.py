@@ -37,8 +37,14 @@ def test_the_install_built_the_compiled_loops() -> None:
 
 
 def _both(root: etree._Element) -> tuple[tuple, tuple]:
+    """The Python walk's runs, anchors and spans, and the compiled walk's (its spans as a dict)."""
     assert compiled is not None
-    return dom._runs(root), compiled.runs(root, dom._KIND, dom._HIDDEN_STYLE.search, dom._hidden_classes)
+    runs, anchors, spans = compiled.runs(root, dom._KIND, dom._HIDDEN_STYLE.search, dom._hidden_classes)
+    assert len(dict(spans.items())) == len(spans)
+    for el, span in list(spans.items())[:50]:  # the mapping's other ways in
+        assert el in spans and spans[el] == spans.get(el) == span
+    assert spans.get(None, "none") == "none" and etree.Element("p") not in spans
+    return dom._runs(root), (runs, anchors, dict(spans.items()))
 
 
 def test_the_walk_reads_every_saved_page_as_the_python_walk_does() -> None:

@@ -8,7 +8,7 @@ look back at the elements only where markup matters (headings, classes, tables).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -178,7 +178,8 @@ class Document:
     meta: dict[str, str]
     blocks: list[Block]
     anchors: list[tuple[int, etree._Element]]  # (document position, <a> or <img>)
-    spans: dict[etree._Element, tuple[int, int]]  # element → (opening, closing) document position
+    # element → (opening, closing) document position: a dict, or the compiled walk's NodeSpans
+    spans: Mapping[etree._Element, tuple[int, int]]
     legacy: str | None = None
 
 
@@ -241,7 +242,7 @@ _SKIPPED = _SKIP | _BREAK
 # hrefs, inline words.
 _Run = tuple[str, etree._Element, int, int, int, int, int, tuple[str, ...], str]
 _Anchors = list[tuple[int, etree._Element]]
-_Spans = dict[etree._Element, tuple[int, int]]
+_Spans = Mapping[etree._Element, tuple[int, int]]
 
 
 def _segment(root: etree._Element) -> tuple[list[Block], _Anchors, _Spans]:
@@ -262,7 +263,7 @@ def _segment(root: etree._Element) -> tuple[list[Block], _Anchors, _Spans]:
 def _runs(root: etree._Element) -> tuple[list[_Run], _Anchors, _Spans]:
     """The page's runs of text in reading order, its links and images (with their document
     positions), and every element's span; ``portals/_speedups.pyx`` has the compiled form."""
-    spans: _Spans = {}
+    spans: dict[etree._Element, tuple[int, int]] = {}
     anchors: _Anchors = []
     runs: list[_Run] = []  # cleaned and folded all at once by _segment
     pieces: list[str] = []
