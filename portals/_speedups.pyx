@@ -352,25 +352,21 @@ def needles_in(str text, tuple needles, tuple folded=()):
     cdef list encoded = []
     cdef tuple every = needles + folded
     found, found_folded = set(), set()
-    if count == 0:
-        return found, found_folded
-    # Needles of one character by that character; longer ones chained by their first two
-    # characters, lower-cased (with a bit for each pair that begins one). Index 128 stands for
-    # every character outside ASCII.
-    cdef int* single = <int*>malloc(129 * sizeof(int))
-    cdef int* pairs = <int*>malloc(129 * 129 * sizeof(int))
-    cdef int* chain = <int*>malloc(count * sizeof(int))
-    cdef char* done = <char*>malloc(count)
-    cdef char* fold = <char*>malloc(count)
-    cdef const unsigned char** chars = <const unsigned char**>malloc(count * sizeof(char*))
-    cdef Py_ssize_t* sizes = <Py_ssize_t*>malloc(count * sizeof(Py_ssize_t))
-    cdef unsigned char* begins = <unsigned char*>calloc(129 * 129 // 8 + 1, 1)
+    # Needles chained by their first two characters, lower-cased: by the pair's index in
+    # ``_PAIRS`` (ASCII characters 1 to 127 lower-cased; 0 for NUL and every character outside
+    # ASCII, which no needle holds). A needle of one character is looked for with ``in``: one is
+    # on every page, found within its first lines.
+    cdef int* pairs = <int*>malloc(_PAIRS * sizeof(int))
+    cdef unsigned char* begins = <unsigned char*>calloc(_PAIRS, 1)
+    cdef int* chain = <int*>malloc((count + 1) * sizeof(int))
+    cdef char* done = <char*>malloc(count + 1)
+    cdef char* fold = <char*>malloc(count + 1)
+    cdef const unsigned char** chars = <const unsigned char**>malloc((count + 1) * sizeof(char*))
+    cdef Py_ssize_t* sizes = <Py_ssize_t*>malloc((count + 1) * sizeof(Py_ssize_t))
     try:
-        if not (single and pairs and chain and done and fold and chars and sizes and begins):
+        if not (pairs and begins and chain and done and fold and chars and sizes):
             raise MemoryError()
-        for i in range(129):
-            single[i] = -1
-        for i in range(129 * 129):
+        for i in range(_PAIRS):
             pairs[i] = -1
         left = 0
         for j in range(count):
@@ -378,45 +374,45 @@ def needles_in(str text, tuple needles, tuple folded=()):
             fold[j] = j >= len(needles)
             if fold[j] and needle != needle.lower():
                 raise ValueError(f"a folded needle is lower-case: {every[j]!r}")
+            if fold[j] and len(needle) < 2:
+                raise ValueError(f"a folded needle has two characters or more: {every[j]!r}")
+            if b"\0" in needle:
+                raise ValueError(f"a needle holds no NUL: {every[j]!r}")
             encoded.append(needle)
             chars[j] = <const unsigned char*>needle
             size = sizes[j] = len(needle)
-            done[j] = 0
+            done[j] = 1
             chain[j] = -1
             if size == 0:
-                done[j] = 1
-            elif size == 1 and not fold[j]:
-                if single[chars[j][0]] >= 0:  # the same needle twice: found with the first
-                    continue
-                single[chars[j][0]] = <int>j
-                left += 1
+                found.add(every[j])
             elif size == 1:
-                raise ValueError(f"a folded needle has two characters or more: {every[j]!r}")
-            else:
-                k = _lower(chars[j][0]) * 129 + _lower(chars[j][1])
+                if every[j] in text:
+                    found.add(every[j])
+            else:  # (marked found; those left in their chain after the scan, not found)
+                k = _LOWER[chars[j][0]] << 7 | _LOWER[chars[j][1]]
                 chain[j] = pairs[k]
                 pairs[k] = <int>j
-                begins[k >> 3] |= 1 << (k & 7)
+                begins[k] = 1
                 left += 1
-        if kind == PyUnicode_1BYTE_KIND:
-            _scan(<const Py_UCS1*>data, length, single, pairs, begins, chain, done, fold, chars, sizes, left)
-        elif kind == PyUnicode_2BYTE_KIND:
-            _scan(<const Py_UCS2*>data, length, single, pairs, begins, chain, done, fold, chars, sizes, left)
-        else:
-            _scan(<const Py_UCS4*>data, length, single, pairs, begins, chain, done, fold, chars, sizes, left)
+        if left:
+            if kind == PyUnicode_1BYTE_KIND:
+                _scan(<const Py_UCS1*>data, length, pairs, begins, chain, done, fold, chars, sizes, left)
+            elif kind == PyUnicode_2BYTE_KIND:
+                _scan(<const Py_UCS2*>data, length, pairs, begins, chain, done, fold, chars, sizes, left)
+            else:
+                _scan(<const Py_UCS4*>data, length, pairs, begins, chain, done, fold, chars, sizes, left)
         for j in range(count):
-            if done[j]:
+            if sizes[j] >= 2 and done[j]:
                 (found_folded if fold[j] else found).add(every[j])
         return found, found_folded
     finally:
-        free(single)
         free(pairs)
+        free(begins)
         free(chain)
         free(done)
         free(fold)
         free(chars)
         free(sizes)
-        free(begins)
 
 
 cdef extern from "Python.h":
@@ -430,56 +426,94 @@ ctypedef fused _unit:
     Py_UCS4
 
 
+cdef enum:
+    _PAIRS = 128 * 128
+
+# A character's index for ``needles_in``'s pairs: an ASCII letter lower-cased, another ASCII
+# character as it is, NUL 0 (see ``_index`` for the characters outside ASCII).
+cdef unsigned char _LOWER[128]
+for _c in range(128):
+    _LOWER[_c] = _c + 32 if 65 <= _c <= 90 else _c
+
+
+cdef inline Py_ssize_t _index(Py_ssize_t c) noexcept nogil:
+    return _LOWER[c] if c < 128 else 0
+
+
 cdef inline Py_ssize_t _lower(Py_ssize_t c) noexcept nogil:
     """An ASCII letter lower-cased (another character as it is)."""
     return c + 32 if 65 <= c <= 90 else c
 
 
+cdef Py_ssize_t _check(
+    const _unit* text,
+    Py_ssize_t i,
+    Py_ssize_t length,
+    int* head,
+    unsigned char* begins,
+    int* chain,
+    const char* fold,
+    const unsigned char** chars,
+    const Py_ssize_t* sizes,
+) noexcept nogil:
+    """The needles of the chain at ``head`` found at position i: how many. A needle found leaves
+    its chain, and a pair whose chain is empty begins no needle any more."""
+    cdef Py_ssize_t m, hits = 0
+    cdef int j = head[0]
+    cdef int* link = head
+    while j >= 0:
+        m = sizes[j]
+        if i + m <= length:
+            if fold[j]:  # the first two matched (lower-cased); the rest, lower-cased
+                while m > 2 and _lower(<Py_ssize_t>text[i + m - 1]) == chars[j][m - 1]:
+                    m -= 1
+                m -= 2
+            else:  # every character as it is
+                while m > 0 and <Py_ssize_t>text[i + m - 1] == chars[j][m - 1]:
+                    m -= 1
+            if m == 0:
+                hits += 1
+                link[0] = chain[j]
+                j = chain[j]
+                continue
+        link = &chain[j]
+        j = chain[j]
+    if head[0] < 0:
+        begins[0] = 0
+    return hits
+
+
 cdef void _scan(
     const _unit* text,
     Py_ssize_t length,
-    int* single,
-    const int* pairs,
-    const unsigned char* begins,
-    const int* chain,
+    int* pairs,
+    unsigned char* begins,
+    int* chain,
     char* done,
     const char* fold,
     const unsigned char** chars,
     const Py_ssize_t* sizes,
     Py_ssize_t left,
 ) noexcept nogil:
-    """Mark the needles found in the text (``needles_in``'s loop, for one width of characters).
-    A character outside ASCII reads as 128, which begins no needle: every character takes the
-    same path (a branch on ASCII or not is mispredicted often in Vietnamese text)."""
-    cdef Py_ssize_t i = 0, j, k, m, ch, low
-    cdef Py_ssize_t second = text[0] if length else 128
-    second = second if second < 128 else 128
-    while i < length and left:
-        ch = second
-        second = text[i + 1] if i + 1 < length else 128
-        second = second if second < 128 else 128
-        j = single[ch]
-        if j >= 0:
-            single[ch] = -1
-            done[j] = 1
-            left -= 1
-        k = _lower(ch) * 129 + _lower(second)
-        j = pairs[k] if begins[k >> 3] & (1 << (k & 7)) else -1  # (the bits stay in the nearest cache)
-        while j >= 0:
-            if not done[j] and i + sizes[j] <= length:
-                if fold[j]:  # the first two matched (lower-cased); the rest, lower-cased
-                    m = 2
-                    while m < sizes[j] and _lower(<Py_ssize_t>text[i + m]) == chars[j][m]:
-                        m += 1
-                else:  # every character as it is
-                    m = 0
-                    while m < sizes[j] and <Py_ssize_t>text[i + m] == chars[j][m]:
-                        m += 1
-                if m == sizes[j]:
-                    done[j] = 1
-                    left -= 1
-            j = chain[j]
-        i += 1
+    """Find the needles of two characters or more found in the text (``needles_in``'s loop, for
+    one width of characters). The loop only reads each character's index and tests its pair:
+    a pair that begins a needle is rare, and checked apart."""
+    cdef Py_ssize_t i, k, ahead
+    cdef Py_ssize_t first = _index(text[0]) << 7
+    for i in range(length - 1):
+        ahead = _index(text[i + 1])
+        k = first | ahead
+        first = ahead << 7
+        if begins[k]:
+            left -= _check(text, i, length, &pairs[k], &begins[k], chain, fold, chars, sizes)
+            if not left:
+                break
+    # What is found has left its chain: what is still chained was not found.
+    for k in range(_PAIRS):
+        i = pairs[k]
+        while i >= 0:
+            done[i] = 0
+            i = chain[i]
 
 
 # The elements whose content is raw text (``bounds._RAW_TEXT``), in the order the pattern tries them.

@@ -162,6 +162,9 @@ def test_the_needle_search_at_the_edges() -> None:
         find("xĐ", ("Đ",))
     with pytest.raises(ValueError, match="lower-case"):
         find("x", (), ("Ab",))
+    with pytest.raises(ValueError, match="NUL"):  # (NUL stands for the characters outside ASCII)
+        find("x", ("a\0",))
+    assert find("a\0b", ("ab", "a")) == ({"a"}, set())
 
 
 # Case-insensitive markers: every match holds the folded needles once ASCII letters are lower-cased,
