@@ -1,4 +1,5 @@
-"""The compiled loops (portals/_speedups.pyx) give exactly what their pure-Python forms give.
+"""The compiled loops (portals/_speedups.pyx) give exactly what their pure-Python forms give, and
+the other short cuts of extraction what the long way gives.
 
 The install builds them; extraction falls back to the Python forms only where they do not load.
 Here both forms run on every saved page of the repository, on markup made to reach each branch of
@@ -22,6 +23,7 @@ from lxml import etree
 from portals import speedups
 from portals.extract import dom
 from portals.extract.bounds import MAX_ATTRIBUTES, readable_pattern
+from portals.extract.encoding import decode
 from portals.profiles import _ascii_needles, _detection_plan, detect_profile, folded_needles, load_profiles
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -298,3 +300,21 @@ def test_the_markup_tokenizer_on_every_saved_page_and_at_the_limit() -> None:
             end = compiled.readable_end(text, MAX_ATTRIBUTES)
             assert end == pattern.match(text).end()
             assert (end < len(text)) == (count > MAX_ATTRIBUTES)
+
+
+def test_a_page_in_utf8_parses_from_its_bytes_to_the_same_tree() -> None:
+    # parse_tree(text, utf8): lxml reads the page's bytes rather than the decoded text.
+    read = 0
+    for path in PAGES:
+        raw = path.read_bytes()
+        text, encoding = decode(raw)
+        if encoding != "utf-8":
+            continue
+        assert etree.tostring(dom.parse_tree(text, raw)) == etree.tostring(dom.parse_tree(text)), path
+        read += 1
+    assert read > 400
+    # Where the bytes would not give the text's tree, the text is parsed: an undecodable byte
+    # (decoded as U+FFFD), NUL (dropped from the text), an XML declaration (cut from the text).
+    for raw in (b"<p>a\xff b</p>", b"<p>a\x00b</p>", b'<?xml version="1.0"?><p>\xc4\x90\xc3\xa0</p>'):
+        text = raw.decode("utf-8", errors="replace")
+        assert etree.tostring(dom.parse_tree(text, raw)) == etree.tostring(dom.parse_tree(text))

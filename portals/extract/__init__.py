@@ -82,10 +82,11 @@ def analyse(
     """Parse a page once and return its record, whether it is an article, and (unless ``links``
     is false) its links."""
     html, page_cut = cut(html, MAX_PAGE)  # the limits, and why: portals/extract/bounds.py
-    text, _encoding = decode(html, content_type)
+    text, encoding = decode(html, content_type)
     text, markup_cut = cut_markup(text)
     profile = _resolve_profile(url, text, profile)
-    doc = parse(text, remove=profile.remove if profile else ())
+    utf8 = html if isinstance(html, bytes) and encoding == "utf-8" and not markup_cut else None
+    doc = parse(text, remove=profile.remove if profile else (), utf8=utf8)
     links_cut = len(doc.anchors) > MAX_LINKS
     if links_cut:  # what reads links and images (attachments, menus, the crawl's links) reads these
         del doc.anchors[MAX_LINKS:]
