@@ -657,3 +657,37 @@ def readable_end(str text, Py_ssize_t most):
     if kind == PyUnicode_2BYTE_KIND:
         return _readable(<const Py_UCS2*>data, length, most, names, sizes)
     return _readable(<const Py_UCS4*>data, length, most, names, sizes)
+
+
+cdef inline bint _ascii_is(Py_ssize_t c, char lower) noexcept nogil:
+    return c == lower or c + 32 == lower
+
+
+cdef bint _font_hint(const _unit* text, Py_ssize_t length) noexcept nogil:
+    cdef Py_ssize_t i, c
+    for i in range(length - 2):
+        c = text[i]
+        if (c == 118 or c == 86) and _ascii_is(text[i + 1], c'n'):  # "vn", in either case
+            c = text[i + 2]
+            # ".vn" and a letter (or İ, ı, ſ, K, which the font patterns' IGNORECASE takes for one)
+            if i > 0 and text[i - 1] == 46 and (
+                (97 <= c <= 122) or (65 <= c <= 90) or c == 0x130 or c == 0x131 or c == 0x17F or c == 0x212A
+            ):
+                return True
+            # "vni" (or vnİ, vnı) and "-" or " "
+            if (c == 105 or c == 73 or c == 0x130 or c == 0x131) and i + 3 < length and (text[i + 3] == 45 or text[i + 3] == 32):
+                return True
+    return False
+
+
+def font_hint(str text):
+    """``legacy._FONT_HINT``'s test, read on the text rather than on its bytes lower-cased: a
+    ".vn" then a letter, or a "vni" then "-" or " " (any case)."""
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    cdef Py_ssize_t length = PyUnicode_GET_LENGTH(text)
+    if kind == PyUnicode_1BYTE_KIND:
+        return _font_hint(<const Py_UCS1*>data, length)
+    if kind == PyUnicode_2BYTE_KIND:
+        return _font_hint(<const Py_UCS2*>data, length)
+    return _font_hint(<const Py_UCS4*>data, length)

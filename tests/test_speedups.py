@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from portals import speedups
-from portals.extract import dom
+from portals.extract import dom, legacy
 from portals.extract.bounds import MAX_ATTRIBUTES, readable_pattern
 from portals.extract.encoding import decode
 from portals.profiles import _ascii_needles, _detection_plan, detect_profile, folded_needles, load_profiles
@@ -318,3 +318,11 @@ def test_a_page_in_utf8_parses_from_its_bytes_to_the_same_tree() -> None:
     for raw in (b"<p>a\xff b</p>", b"<p>a\x00b</p>", b'<?xml version="1.0"?><p>\xc4\x90\xc3\xa0</p>'):
         text = raw.decode("utf-8", errors="replace")
         assert etree.tostring(dom.parse_tree(text, raw)) == etree.tostring(dom.parse_tree(text))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(".vVnNiIİıſKx- Đ😀")), max_size=30))
+def test_the_font_hint_is_the_pattern_on_lower_cased_bytes(text: str) -> None:
+    assert compiled is not None
+    lowered = text.encode("utf-8", "surrogatepass").lower()
+    assert compiled.font_hint(text) == any(hint.search(lowered) for hint in legacy._FONT_HINT)

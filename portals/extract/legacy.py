@@ -15,6 +15,8 @@ import unicodedata
 
 from lxml import etree
 
+from .. import speedups
+
 # TCVN3: one byte per letter, shown here as windows-1252 decodes the bytes, then the letters.
 _TCVN3_FROM = "¡¢£¤¥¦§¨©ª«¬\u00ad®µ¶·¸¹»¼½¾ÆÇÈÉÊËÌÎÏÐÑÒÓÔÕÖ×ØÜÝÞßáâãäåæçèéêëìíîïñòóôõö÷øùúûüýþ"
 _TCVN3_TO = "ĂÂÊÔƠƯĐăâêôơưđàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ"
@@ -67,8 +69,10 @@ _VNI_TELLTALE = re.compile("[aeouyAEOUY][øùûõïâàåäêèúüë]|[ôöñÔ
 def detect(html: str) -> str | None:
     """``"tcvn3"`` or ``"vni"`` when the page's styles draw text in such a font, else None."""
     head = html[:300_000]
-    lowered = head.encode("utf-8", "surrogatepass").lower()
-    if not any(hint.search(lowered) for hint in _FONT_HINT):
+    if speedups.compiled is not None:  # the same test on the text, in a third of the time
+        if not speedups.compiled.font_hint(head):
+            return None
+    elif not any(hint.search(head.encode("utf-8", "surrogatepass").lower()) for hint in _FONT_HINT):
         return None
     tcvn3, vni = len(_TCVN3_FONT.findall(head)), len(_VNI_FONT.findall(head))
     if not tcvn3 and not vni:
