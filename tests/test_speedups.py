@@ -326,3 +326,16 @@ def test_the_font_hint_is_the_pattern_on_lower_cased_bytes(text: str) -> None:
     assert compiled is not None
     lowered = text.encode("utf-8", "surrogatepass").lower()
     assert compiled.font_hint(text) == any(hint.search(lowered) for hint in legacy._FONT_HINT)
+
+
+def test_text_content_is_xpaths_string_of_every_element() -> None:
+    string = etree.XPath("string()", smart_strings=False)
+    for path in PAGES[::5]:
+        root = dom.parse_tree(path.read_bytes().decode("utf-8", "replace"))
+        for el in root.iter():
+            assert dom.text_content(el) == str(string(el)), (path, el.tag)
+    root = dom.parse_tree("<p>a<b>b</b><![CDATA[c]]>d</p>")
+    paragraph = root.find(".//p")
+    paragraph.append(etree.Entity("amp"))
+    etree.SubElement(paragraph, "i").text = etree.CDATA("e")
+    assert dom.text_content(paragraph) == str(string(paragraph)) == "abd&e"

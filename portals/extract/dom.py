@@ -120,12 +120,12 @@ def _hidden_classes(classes: str) -> bool:
 # entities of its own, so it opens no door to entity expansion.)
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True)
 _UTF8_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True, encoding="utf-8")
-_STRING = etree.XPath("string()", smart_strings=False)
 
 
 def text_content(el: etree._Element) -> str:
-    """All the text inside the element (lxml.html's ``text_content``)."""
-    return str(_STRING(el))
+    """All the text inside the element (lxml.html's ``text_content``, XPath's ``string()``):
+    serialised as text, which costs a fifth of an XPath call (the same text, see the tests)."""
+    return etree.tostring(el, method="text", encoding=str, with_tail=False)
 
 
 def _drop_tree(el: etree._Element) -> None:
