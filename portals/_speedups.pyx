@@ -19,7 +19,7 @@ from cpython.unicode cimport (
     PyUnicode_KIND,
 )
 from libc.stdlib cimport calloc, free, malloc
-from libc.string cimport strcmp, strlen
+from libc.string cimport memchr, strcmp, strlen
 from lxml.includes cimport tree
 
 cetree.import_lxml__etree()
@@ -516,6 +516,26 @@ cdef void _scan(
             i = chain[i]
 
 
+cdef inline Py_ssize_t _next(const _unit* text, Py_ssize_t start, Py_ssize_t length, unsigned char unit) noexcept nogil:
+    """The first position from ``start`` on where the text holds the ASCII character ``unit``
+    (``length`` where it does not): memchr over the text's bytes, a vector search, each hit then
+    checked as a character (its byte may be one of a wider character's)."""
+    cdef const unsigned char* base = <const unsigned char*>text
+    cdef const unsigned char* end = <const unsigned char*>(text + length)
+    cdef const unsigned char* at = <const unsigned char*>(text + start)
+    cdef const void* hit
+    cdef Py_ssize_t index
+    while at < end:
+        hit = memchr(at, unit, end - at)
+        if hit is NULL:
+            return length
+        index = (<const unsigned char*>hit - base) // sizeof(_unit)
+        if text[index] == unit:
+            return index
+        at = <const unsigned char*>(text + index + 1)
+    return length
+
+
 # The elements whose content is raw text (``bounds._RAW_TEXT``), in the order the pattern tries them.
 cdef tuple _RAW_NAMES = (b"script", b"style", b"textarea", b"title", b"xmp", b"iframe", b"noembed", b"noframes", b"noscript", b"plaintext")
 
@@ -548,9 +568,7 @@ cdef Py_ssize_t _readable(const _unit* text, Py_ssize_t length, Py_ssize_t most,
     cdef Py_ssize_t pos = 0, p, q, r, count, raw, n, end, c, quote
     cdef bint too_many
     while pos < length:
-        if text[pos] != 60:  # "<"
-            pos += 1
-            continue
+        pos = _next(text, pos, length, 60)  # "<"
         if pos + 1 >= length:
             return length
         c = <Py_ssize_t>text[pos + 1]
@@ -571,7 +589,10 @@ cdef Py_ssize_t _readable(const _unit* text, Py_ssize_t length, Py_ssize_t most,
                 p = pos + 4
                 end = length
                 while p + 2 < length:
-                    if text[p] == 45 and text[p + 1] == 45:
+                    p = _next(text, p, length, 45)  # "-"
+                    if p + 2 >= length:
+                        break
+                    if text[p + 1] == 45:
                         if text[p + 2] == 62:
                             end = p + 3
                             break
@@ -635,10 +656,11 @@ cdef Py_ssize_t _readable(const _unit* text, Py_ssize_t length, Py_ssize_t most,
             p += 1
         p += 1
         while p < length:
-            if text[p] == 60 and p + 1 < length and text[p + 1] == 47 and _name_at(text, p + 2, length, names[raw], sizes[raw]):
+            p = _next(text, p, length, 60)
+            if p + 1 < length and text[p + 1] == 47 and _name_at(text, p + 2, length, names[raw], sizes[raw]):
                 break
             p += 1
-        pos = p
+        pos = min(p, length)
     return length
 
 
@@ -663,11 +685,11 @@ cdef inline bint _ascii_is(Py_ssize_t c, char lower) noexcept nogil:
     return c == lower or c + 32 == lower
 
 
-cdef bint _font_hint(const _unit* text, Py_ssize_t length) noexcept nogil:
-    cdef Py_ssize_t i, c
-    for i in range(length - 2):
-        c = text[i]
-        if (c == 118 or c == 86) and _ascii_is(text[i + 1], c'n'):  # "vn", in either case
+cdef bint _font_hint_at(const _unit* text, Py_ssize_t length, unsigned char v) noexcept nogil:
+    """``_font_hint`` where the "v" is ``v`` (each one found by ``_next``)."""
+    cdef Py_ssize_t i = _next(text, 0, length, v), c
+    while i < length - 2:
+        if _ascii_is(text[i + 1], c'n'):  # "vn", in either case
             c = text[i + 2]
             # ".vn" and a letter (or İ, ı, ſ, K, which the font patterns' IGNORECASE takes for one)
             if i > 0 and text[i - 1] == 46 and (
@@ -677,7 +699,12 @@ cdef bint _font_hint(const _unit* text, Py_ssize_t length) noexcept nogil:
             # "vni" (or vnİ, vnı) and "-" or " "
             if (c == 105 or c == 73 or c == 0x130 or c == 0x131) and i + 3 < length and (text[i + 3] == 45 or text[i + 3] == 32):
                 return True
+        i = _next(text, i + 1, length, v)
     return False
+
+
+cdef bint _font_hint(const _unit* text, Py_ssize_t length) noexcept nogil:
+    return _font_hint_at(text, length, 118) or _font_hint_at(text, length, 86)  # "v", "V"
 
 
 def font_hint(str text):
