@@ -17,6 +17,7 @@ from cpython.unicode cimport (
     PyUnicode_2BYTE_KIND,
     PyUnicode_DATA, PyUnicode_DecodeUTF8, PyUnicode_GET_LENGTH,
     PyUnicode_KIND,
+    PyUnicode_READ,
 )
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memchr, strcmp, strlen
@@ -116,20 +117,29 @@ cdef inline bint _has_children(tree.xmlNode* c):
 
 
 cdef bint _hidden(cetree._Document doc, tree.xmlNode* c, object style_search, object hidden_classes):
-    """``dom.is_hidden``."""
-    cdef tree.xmlAttr* a
-    if c.properties is NULL:
-        return False
-    if _attribute(c, "hidden") is not NULL:
+    """``dom.is_hidden``: its attributes found in one pass over them."""
+    cdef tree.xmlAttr* a = c.properties
+    cdef tree.xmlAttr* aria = NULL
+    cdef tree.xmlAttr* style = NULL
+    cdef tree.xmlAttr* klass = NULL
+    cdef const char* name
+    while a is not NULL:
+        if a.ns is NULL:  # (the first of each name, as el.get reads it)
+            name = <const char*>a.name
+            if name[0] == c'h' and strcmp(name, "hidden") == 0:
+                return True
+            if name[0] == c'a' and aria is NULL and strcmp(name, "aria-hidden") == 0:
+                aria = a
+            elif name[0] == c's' and style is NULL and strcmp(name, "style") == 0:
+                style = a
+            elif name[0] == c'c' and klass is NULL and strcmp(name, "class") == 0:
+                klass = a
+        a = a.next
+    if aria is not NULL and _value(doc, c, aria, "aria-hidden") == "true" and not _has_children(c):
         return True
-    a = _attribute(c, "aria-hidden")
-    if a is not NULL and _value(doc, c, a, "aria-hidden") == "true" and not _has_children(c):
+    if style is not NULL and style_search(_value(doc, c, style, "style")) is not None:
         return True
-    a = _attribute(c, "style")
-    if a is not NULL and style_search(_value(doc, c, a, "style")) is not None:
-        return True
-    a = _attribute(c, "class")
-    return a is not NULL and bool(hidden_classes(_value(doc, c, a, "class")))
+    return klass is not NULL and bool(hidden_classes(_value(doc, c, klass, "class")))
 
 
 cdef class NodeSpans:
@@ -180,6 +190,22 @@ cdef class NodeSpans:
         return list(zip(self.keys(), self.values()))
 
 
+cdef extern from "Python.h":
+    bint Py_UNICODE_ISSPACE(Py_UCS4 ch)
+
+
+cdef Py_ssize_t _stripped_length(str text):
+    """``len(text.strip())``, without making the stripped text."""
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    cdef Py_ssize_t start = 0, end = PyUnicode_GET_LENGTH(text)
+    while start < end and Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, start)):
+        start += 1
+    while end > start and Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, end - 1)):
+        end -= 1
+    return end - start
+
+
 cdef class _Reading:
     """The run being read: its pieces, links, inline words, character counts; the runs so far."""
 
@@ -201,7 +227,7 @@ cdef class _Reading:
         if not self.pieces:
             self.start = order
         self.pieces.append(text)
-        n = len(text.strip())
+        n = _stripped_length(text)
         if n:
             self.raw_chars += n
             if self.link_depth:
@@ -251,13 +277,25 @@ def runs(cetree._Element root not None, dict kinds, object style_search, object 
     cdef list opened = []  # the open elements' positions and kinds: position << 8 | kind
     cdef list blocks = []  # the blocks that held the run before the open ones
     cdef str text, tag, words, href, klass, ident
+    cdef const tree.xmlChar* cached_names[64]  # the kinds of the names met, by their address
+    cdef int cached_kinds[64]
+    cdef size_t slot
+    for slot in range(64):
+        cached_names[slot] = NULL
     while True:
         # The element c opens.
         order += 1
         skip = True
         if c.type == tree.XML_ELEMENT_NODE:
-            tag = _utf8(<const char*>c.name) if c.ns is NULL else cetree.elementFactory(doc, c).tag
-            kind = kinds.get(tag, 0)
+            slot = (<size_t>c.name >> 4) & 63
+            if c.ns is NULL and cached_names[slot] == c.name:
+                kind = cached_kinds[slot]
+            else:
+                tag = _utf8(<const char*>c.name) if c.ns is NULL else cetree.elementFactory(doc, c).tag
+                kind = kinds.get(tag, 0)
+                if c.ns is NULL:  # (the parser keeps each name once: a name's kind is looked up once)
+                    cached_names[slot] = c.name
+                    cached_kinds[slot] = kind
             if kind & _SKIPPED:  # scripts, menus, <br>
                 if kind == _BREAK and (r.pieces or r.hrefs or r.inline_words) and not _hidden(doc, c, style_search, hidden_classes):
                     r.end_run(order)
