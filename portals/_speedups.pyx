@@ -756,3 +756,81 @@ def font_hint(str text):
     if kind == PyUnicode_2BYTE_KIND:
         return _font_hint(<const Py_UCS2*>data, length)
     return _font_hint(<const Py_UCS4*>data, length)
+
+
+def chars_in(str text, bytes bitmap, tuple astral):
+    """Whether ``text`` holds a character of a set: those of the Basic Multilingual Plane by a
+    bitmap (bit ``c & 7`` of byte ``c >> 3``), those beyond it by ``astral``'s (low, high) ranges.
+    The set of a regex character class (``text.char_set``): ``pattern.search(text) is not None``."""
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    cdef Py_ssize_t i, length = PyUnicode_GET_LENGTH(text)
+    cdef const unsigned char* bits = <const unsigned char*>bitmap
+    cdef Py_ssize_t c  # (an integer: Cython reads Py_UCS4 arithmetic as text)
+    if len(bitmap) != 8192:
+        raise ValueError("the bitmap of the Basic Multilingual Plane has 8,192 bytes")
+    if kind == PyUnicode_1BYTE_KIND:
+        for i in range(length):
+            c = (<const Py_UCS1*>data)[i]
+            if bits[c >> 3] & (1 << (c & 7)):
+                return True
+        return False
+    if kind == PyUnicode_2BYTE_KIND:
+        for i in range(length):
+            c = (<const Py_UCS2*>data)[i]
+            if bits[c >> 3] & (1 << (c & 7)):
+                return True
+        return False
+    for i in range(length):
+        c = (<const Py_UCS4*>data)[i]
+        if c < 0x10000:
+            if bits[c >> 3] & (1 << (c & 7)):
+                return True
+        else:
+            for low, high in astral:
+                if low <= c <= high:
+                    return True
+    return False
+
+
+cdef extern from "Python.h":
+    object PyUnicode_FromKindAndData(int kind, const void* buffer, Py_ssize_t size)
+    int PyUnicode_4BYTE_KIND
+
+
+def collapse_many(str joined, str separator):
+    """``[t.strip() for t in " ".join(joined.split()).split(separator)]``: the texts joined by
+    ``separator`` (a character that is not whitespace), each with its whitespace collapsed."""
+    cdef int kind = PyUnicode_KIND(joined)
+    cdef void* data = PyUnicode_DATA(joined)
+    cdef Py_ssize_t i, n = 0, length = PyUnicode_GET_LENGTH(joined)
+    cdef Py_UCS4 c, sep
+    cdef Py_UCS4* out
+    cdef bint space = False
+    cdef list texts = []
+    if len(separator) != 1 or separator.isspace():
+        raise ValueError("the separator is one character, not whitespace")
+    sep = ord(separator)
+    out = <Py_UCS4*>malloc((length + 1) * sizeof(Py_UCS4))
+    if out is NULL:
+        raise MemoryError()
+    try:
+        for i in range(length):
+            c = PyUnicode_READ(kind, data, i)
+            if c == sep:
+                texts.append(PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, n))
+                n = 0
+                space = False
+            elif Py_UNICODE_ISSPACE(c):
+                space = n > 0
+            else:
+                if space:
+                    out[n] = 32
+                    n += 1
+                    space = False
+                out[n] = c
+                n += 1
+        texts.append(PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, n))
+        return texts
+    finally:
+        free(out)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from . import speedups
+
 # Ð (U+00D0, Icelandic eth) and ð are typed or converted in place of Đ/đ on many portals.
 _LOOKALIKES = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111"})
 # Format characters (Unicode category Cf): zero-width spaces and joiners, the soft hyphen, the
@@ -35,6 +37,29 @@ _HIDDEN_BUT_NUL = re.compile(f"[\\x01-\\x08\\x0e-\\x1b\\x7f-\\x84\\x86-\\x9f{_FO
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _HIDDEN_ASTRAL = re.compile(f"[{_FORMAT_ASTRAL}]")
 _UNPRINTABLE_BMP = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_FORMAT_BMP}]")
+
+
+def char_set(pattern: re.Pattern[str]) -> tuple[bytes, tuple[tuple[int, int], ...]]:
+    """A regex of one character class (``[…]``, no negation) as ``speedups`` reads it: a bitmap
+    of its characters of the Basic Multilingual Plane, and its (low, high) ranges beyond."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    ((op, items),) = list(_parser.parse(pattern.pattern))
+    assert op is _parser.IN, pattern.pattern
+    bitmap, astral = bytearray(8192), []
+    for kind, value in items:
+        low, high = (value, value) if kind is _parser.LITERAL else value
+        assert kind in (_parser.LITERAL, _parser.RANGE), pattern.pattern
+        if high >= 0x10000:
+            astral.append((max(low, 0x10000), high))
+        for c in range(low, min(high, 0xFFFF) + 1):
+            bitmap[c >> 3] |= 1 << (c & 7)
+    return bytes(bitmap), tuple(astral)
+
+
+# What ``_visible(text, _HIDDEN_BUT_NUL)`` removes: a text without any is left as it is.
+_HIDDEN_BUT_NUL_SET = char_set(re.compile(f"[{_HIDDEN_BUT_NUL.pattern[1:-1]}{_FORMAT_ASTRAL}]"))
+_UNPRINTABLE_SET = char_set(re.compile(UNPRINTABLE))
 
 
 def _visible(text: str, hidden: re.Pattern[str]) -> str:
@@ -64,11 +89,20 @@ def clean_many(texts: list[str]) -> list[str]:
     joined = _SEP.join(texts)
     if joined.count(_SEP) != len(texts) - 1:
         return [clean(t) for t in texts]
-    return [t.strip() for t in " ".join(nfc(_visible(joined, _HIDDEN_BUT_NUL)).split()).split(_SEP)]
+    compiled = speedups.compiled
+    if compiled is None:
+        return [t.strip() for t in " ".join(nfc(_visible(joined, _HIDDEN_BUT_NUL)).split()).split(_SEP)]
+    # The same in compiled passes: a text without hidden characters is not rewritten, and the
+    # whitespace is collapsed text by text without splitting the whole into words.
+    if compiled.chars_in(joined, *_HIDDEN_BUT_NUL_SET):
+        joined = _visible(joined, _HIDDEN_BUT_NUL)
+    return compiled.collapse_many(nfc(joined), _SEP)
 
 
 def has_unprintable(text: str) -> bool:
     """Whether ``text`` holds a character of ``UNPRINTABLE``."""
+    if speedups.compiled is not None:
+        return speedups.compiled.chars_in(text, *_UNPRINTABLE_SET)
     return _UNPRINTABLE_BMP.search(text) is not None or (
         _ASTRAL.search(text) is not None and _HIDDEN_ASTRAL.search(text) is not None
     )

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from portals import speedups
+from portals import speedups, text
 from portals.extract import dom, legacy
 from portals.extract.bounds import MAX_ATTRIBUTES, readable_pattern
 from portals.extract.encoding import decode
@@ -339,3 +339,36 @@ def test_text_content_is_xpaths_string_of_every_element() -> None:
     paragraph.append(etree.Entity("amp"))
     etree.SubElement(paragraph, "i").text = etree.CDATA("e")
     assert dom.text_content(paragraph) == str(string(paragraph)) == "abd&e"
+
+
+_TEXTS = st.lists(
+    st.text(
+        alphabet=st.sampled_from(
+            list("ab Đ\t\n\r\x0b\x0c\x1c\x85\xa0\u2028\u3000\x01\x1b\x7f\x9f\xad\u200b\ufeff😀\U000e0041\u0301")
+        )
+    )
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_TEXTS)
+def test_clean_many_is_clean_of_each_text(texts: list[str]) -> None:
+    assert compiled is not None
+    assert text.clean_many(texts) == [text.clean(t) for t in texts]
+    joined = text._SEP.join(texts)
+    assert compiled.collapse_many(joined, text._SEP) == [t.strip() for t in " ".join(joined.split()).split(text._SEP)]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("ab Đ\t\n\x00\x01\x1b\x7f\x85\x9f\xa0\xad\u0600\u200b\u202e\ufeff\ufffb😀\U000110bd\U000e0041")
+        )
+    )
+)
+def test_the_character_sets_are_their_patterns(sample: str) -> None:
+    assert compiled is not None
+    assert compiled.chars_in(sample, *text._UNPRINTABLE_SET) == (re.search(text.UNPRINTABLE, sample) is not None)
+    hidden = re.compile(f"[{text._HIDDEN_BUT_NUL.pattern[1:-1]}{text._FORMAT_ASTRAL}]")
+    assert compiled.chars_in(sample, *text._HIDDEN_BUT_NUL_SET) == (hidden.search(sample) is not None)
