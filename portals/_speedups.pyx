@@ -395,14 +395,16 @@ def needles_in(str text, tuple needles, tuple folded=()):
     # ASCII, which no needle holds). A needle of one character is looked for with ``in``: one is
     # on every page, found within its first lines.
     cdef int* pairs = <int*>malloc(_PAIRS * sizeof(int))
-    cdef unsigned char* begins = <unsigned char*>calloc(_PAIRS, 1)
+    cdef unsigned char* slots = <unsigned char*>calloc(_PAIRS, 1)  # a pair's mask of third characters
+    cdef unsigned long long masks[256][2]
+    cdef int used = 0
     cdef int* chain = <int*>malloc((count + 1) * sizeof(int))
     cdef char* done = <char*>malloc(count + 1)
     cdef char* fold = <char*>malloc(count + 1)
     cdef const unsigned char** chars = <const unsigned char**>malloc((count + 1) * sizeof(char*))
     cdef Py_ssize_t* sizes = <Py_ssize_t*>malloc((count + 1) * sizeof(Py_ssize_t))
     try:
-        if not (pairs and begins and chain and done and fold and chars and sizes):
+        if not (pairs and slots and chain and done and fold and chars and sizes):
             raise MemoryError()
         for i in range(_PAIRS):
             pairs[i] = -1
@@ -430,22 +432,32 @@ def needles_in(str text, tuple needles, tuple folded=()):
                 k = _LOWER[chars[j][0]] << 7 | _LOWER[chars[j][1]]
                 chain[j] = pairs[k]
                 pairs[k] = <int>j
-                begins[k] = 1
+                if not slots[k]:  # (past 255 pairs, the last mask serves them all)
+                    used = min(used + 1, 255)
+                    slots[k] = used
+                    masks[used][0] = masks[used][1] = 0
+                _third(masks[slots[k]], chars[j], size)
                 left += 1
         if left:
             if kind == PyUnicode_1BYTE_KIND:
-                _scan(<const Py_UCS1*>data, length, pairs, begins, chain, done, fold, chars, sizes, left)
+                _scan(<const Py_UCS1*>data, length, pairs, slots, masks, chain, fold, chars, sizes, left)
             elif kind == PyUnicode_2BYTE_KIND:
-                _scan(<const Py_UCS2*>data, length, pairs, begins, chain, done, fold, chars, sizes, left)
+                _scan(<const Py_UCS2*>data, length, pairs, slots, masks, chain, fold, chars, sizes, left)
             else:
-                _scan(<const Py_UCS4*>data, length, pairs, begins, chain, done, fold, chars, sizes, left)
+                _scan(<const Py_UCS4*>data, length, pairs, slots, masks, chain, fold, chars, sizes, left)
+        # What is found has left its chain: what is still chained was not found.
+        for k in range(_PAIRS):
+            j = pairs[k]
+            while j >= 0:
+                done[j] = 0
+                j = chain[j]
         for j in range(count):
             if sizes[j] >= 2 and done[j]:
                 (found_folded if fold[j] else found).add(every[j])
         return found, found_folded
     finally:
         free(pairs)
-        free(begins)
+        free(slots)
         free(chain)
         free(done)
         free(fold)
@@ -483,19 +495,32 @@ cdef inline Py_ssize_t _lower(Py_ssize_t c) noexcept nogil:
     return c + 32 if 65 <= c <= 90 else c
 
 
+cdef inline void _third(unsigned long long* mask, const unsigned char* needle, Py_ssize_t size) noexcept nogil:
+    """Let the needle's third character (lower-cased) through the mask: every one, for a needle
+    of two."""
+    cdef Py_ssize_t third
+    if size == 2:
+        mask[0] = mask[1] = <unsigned long long>-1
+    else:
+        third = _LOWER[needle[2]]
+        mask[third >> 6] |= (<unsigned long long>1) << (third & 63)
+
+
 cdef Py_ssize_t _check(
     const _unit* text,
     Py_ssize_t i,
     Py_ssize_t length,
     int* head,
-    unsigned char* begins,
+    unsigned char* slot,
+    unsigned long long* mask,
     int* chain,
     const char* fold,
     const unsigned char** chars,
     const Py_ssize_t* sizes,
 ) noexcept nogil:
     """The needles of the chain at ``head`` found at position i: how many. A needle found leaves
-    its chain, and a pair whose chain is empty begins no needle any more."""
+    its chain; the pair's mask is made again from those left, and a pair whose chain is empty
+    begins no needle any more."""
     cdef Py_ssize_t m, hits = 0
     cdef int j = head[0]
     cdef int* link = head
@@ -516,8 +541,15 @@ cdef Py_ssize_t _check(
                 continue
         link = &chain[j]
         j = chain[j]
-    if head[0] < 0:
-        begins[0] = 0
+    if hits and slot[0] != 255:
+        if head[0] < 0:
+            slot[0] = 0
+        else:
+            mask[0] = mask[1] = 0
+            j = head[0]
+            while j >= 0:
+                _third(mask, chars[j], sizes[j])
+                j = chain[j]
     return hits
 
 
@@ -525,33 +557,32 @@ cdef void _scan(
     const _unit* text,
     Py_ssize_t length,
     int* pairs,
-    unsigned char* begins,
+    unsigned char* slots,
+    unsigned long long masks[][2],
     int* chain,
-    char* done,
     const char* fold,
     const unsigned char** chars,
     const Py_ssize_t* sizes,
     Py_ssize_t left,
 ) noexcept nogil:
-    """Find the needles of two characters or more found in the text (``needles_in``'s loop, for
-    one width of characters). The loop only reads each character's index and tests its pair:
-    a pair that begins a needle is rare, and checked apart."""
-    cdef Py_ssize_t i, k, ahead
+    """Find the needles of two characters or more in the text (``needles_in``'s loop, for one
+    width of characters). The loop reads each character's index and tests its pair: a pair that
+    begins a needle is rare, and its third character is tested against the pair's mask before
+    its needles are compared (a pair's chain is marked done)."""
+    cdef Py_ssize_t i, k, ahead, third
     cdef Py_ssize_t first = _index(text[0]) << 7
+    cdef unsigned char slot
     for i in range(length - 1):
         ahead = _index(text[i + 1])
         k = first | ahead
         first = ahead << 7
-        if begins[k]:
-            left -= _check(text, i, length, &pairs[k], &begins[k], chain, fold, chars, sizes)
-            if not left:
-                break
-    # What is found has left its chain: what is still chained was not found.
-    for k in range(_PAIRS):
-        i = pairs[k]
-        while i >= 0:
-            done[i] = 0
-            i = chain[i]
+        slot = slots[k]
+        if slot:
+            third = _index(text[i + 2]) if i + 2 < length else 0
+            if (masks[slot][third >> 6] >> (third & 63)) & 1:
+                left -= _check(text, i, length, &pairs[k], &slots[k], masks[slot], chain, fold, chars, sizes)
+                if not left:
+                    break
 
 
 cdef inline Py_ssize_t _next(const _unit* text, Py_ssize_t start, Py_ssize_t length, unsigned char unit) noexcept nogil:
