@@ -16,7 +16,7 @@ from lxml import etree
 
 from .. import speedups
 from ..folding import fold_many
-from ..text import clean, clean_many
+from ..text import clean_many
 from . import legacy
 
 BLOCK_TAGS = frozenset(
@@ -232,18 +232,19 @@ def parse(
 
 def _read_head(root: etree._Element) -> tuple[str | None, dict[str, str]]:
     """The first <title>'s text, and every <meta>'s content by its name (the first of each name)."""
-    title, titled = None, False
-    meta: dict[str, str] = {}
+    title: str | None = None
+    keys: dict[str, str] = {}  # the first value of each name, cleaned all at once below
     for el in root.iter("title", "meta"):  # (one pass over the tree for both)
         if el.tag == "title":
-            if not titled:
-                title, titled = clean(text_content(el)) or None, True
+            if title is None:
+                title = text_content(el)
             continue
         key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
         value = el.get("content")
-        if key and value and key not in meta:
-            meta[key] = clean(value)
-    return title, meta
+        if key and value and key not in keys:
+            keys[key] = value
+    cleaned = clean_many([title or "", *keys.values()])
+    return cleaned[0] or None, dict(zip(keys, cleaned[1:], strict=True))
 
 
 # What each tag does to the reading: its subtree is skipped (only its tail read), it breaks the
