@@ -116,8 +116,44 @@ cdef inline bint _has_children(tree.xmlNode* c):
     return c is not NULL
 
 
-cdef bint _hidden(cetree._Document doc, tree.xmlNode* c, object style_search, object hidden_classes):
-    """``dom.is_hidden``: its attributes found in one pass over them."""
+cdef bint _ascii_token_in(const unsigned char* value, tuple names) noexcept:
+    """Whether a word of ``value`` (ASCII, split where ``str.split`` splits), lower-cased, is one
+    of ``names`` (lower-case ASCII bytes): ``hidden_classes(value)`` without making a string."""
+    cdef Py_ssize_t start = 0, end, n, m
+    cdef bytes name
+    cdef const unsigned char* chars
+    while True:
+        while value[start] and Py_UNICODE_ISSPACE(value[start]):
+            start += 1
+        if not value[start]:
+            return False
+        end = start
+        while value[end] and not Py_UNICODE_ISSPACE(value[end]):
+            end += 1
+        for name in names:
+            chars = <const unsigned char*>name
+            n = len(name)
+            if n == end - start:
+                m = 0
+                while m < n and _LOWER[value[start + m]] == chars[m]:
+                    m += 1
+                if m == n:
+                    return True
+        start = end
+
+
+cdef inline bint _ascii_text(const unsigned char* value) noexcept nogil:
+    while value[0]:
+        if value[0] >= 128:
+            return False
+        value += 1
+    return True
+
+
+cdef bint _hidden(cetree._Document doc, tree.xmlNode* c, object style_search, object hidden_classes, tuple names=()):
+    """``dom.is_hidden``: its attributes found in one pass over them. ``names``: the hidden
+    classes (lower-case ASCII bytes), looked for in a class attribute of ASCII without calling
+    ``hidden_classes``."""
     cdef tree.xmlAttr* a = c.properties
     cdef tree.xmlAttr* aria = NULL
     cdef tree.xmlAttr* style = NULL
@@ -139,7 +175,18 @@ cdef bint _hidden(cetree._Document doc, tree.xmlNode* c, object style_search, ob
         return True
     if style is not NULL and style_search(_value(doc, c, style, "style")) is not None:
         return True
-    return klass is not NULL and bool(hidden_classes(_value(doc, c, klass, "class")))
+    if klass is NULL:
+        return False
+    if (
+        names
+        and klass.children is not NULL
+        and klass.children.next is NULL
+        and klass.children.type == tree.XML_TEXT_NODE
+        and klass.children.content is not NULL
+        and _ascii_text(<const unsigned char*>klass.children.content)
+    ):
+        return _ascii_token_in(<const unsigned char*>klass.children.content, names)
+    return bool(hidden_classes(_value(doc, c, klass, "class")))
 
 
 cdef class NodeSpans:
@@ -257,9 +304,9 @@ cdef class _Reading:
             self.inline_words.clear()
 
 
-def runs(cetree._Element root not None, dict kinds, object style_search, object hidden_classes):
+def runs(cetree._Element root not None, dict kinds, object style_search, object hidden_classes, tuple hidden_names=()):
     """``dom._runs(root)``: the page's runs of text, its links and images, every element's span
-    (a ``NodeSpans``)."""
+    (a ``NodeSpans``). ``hidden_names``: ``hidden_classes``'s classes, as lower-case ASCII bytes."""
     cdef cetree._Document doc = root._doc
     cdef tree.xmlNode* top = root._c_node
     cdef tree.xmlNode* c = top
@@ -297,10 +344,10 @@ def runs(cetree._Element root not None, dict kinds, object style_search, object 
                     cached_names[slot] = c.name
                     cached_kinds[slot] = kind
             if kind & _SKIPPED:  # scripts, menus, <br>
-                if kind == _BREAK and (r.pieces or r.hrefs or r.inline_words) and not _hidden(doc, c, style_search, hidden_classes):
+                if kind == _BREAK and (r.pieces or r.hrefs or r.inline_words) and not _hidden(doc, c, style_search, hidden_classes, hidden_names):
                     r.end_run(order)
             else:
-                skip = _hidden(doc, c, style_search, hidden_classes)
+                skip = _hidden(doc, c, style_search, hidden_classes, hidden_names)
         if skip:  # only its tail is read
             text = _text_from(c.next)
             if text:

@@ -41,7 +41,7 @@ def test_the_install_built_the_compiled_loops() -> None:
 def _both(root: etree._Element) -> tuple[tuple, tuple]:
     """The Python walk's runs, anchors and spans, and the compiled walk's (its spans as a dict)."""
     assert compiled is not None
-    runs, anchors, spans = compiled.runs(root, dom._KIND, dom._HIDDEN_STYLE.search, dom._hidden_classes)
+    runs, anchors, spans = compiled.runs(root, dom._KIND, dom._HIDDEN_STYLE.search, dom._hidden_classes, dom._HIDDEN_NAMES)
     assert len(dict(spans.items())) == len(spans)
     for el, span in list(spans.items())[:50]:  # the mapping's other ways in
         assert el in spans and spans[el] == spans.get(el) == span
@@ -67,7 +67,8 @@ BRANCHES = """<!DOCTYPE html><html><head><title>Tiêu đề</title><script>var x
 <body>Văn bản đầu<div class="menu"><a href="/a">Trang chủ</a> | <a>Không đích</a> |<a href="">rỗng</a></div>
 <div hidden>ẩn</div><p aria-hidden="true">ẩn lá</p><p aria-hidden="true">còn <b>con</b></p>
 <p style="color:red; DISPLAY : none">ẩn kiểu</p><p style="visibility:hidden">ẩn</p><p class="x d-none">ẩn lớp</p>
-<p class="">lớp rỗng</p><p id="">id rỗng</p><p class="HIDDEN">hoa</p>
+<p class="">lớp rỗng</p><p id="">id rỗng</p><p class="HIDDEN">ẩn hoa</p><p class="a	sr-only">ẩn tab</p>
+<p class="Visually-Hidden thêm">ẩn ngoài ASCII</p><p class="hiddenx d-non">hiện lớp gần giống</p><p class="  ">hiện khoảng</p>
 <div class="tin"><span class="time">15:40</span><span class="views">2.315 lượt xem</span>
 <span class="so">1</span><span class="so">2</span><span class="so">3</span> lượt</div>
 <p>Dòng một<br>dòng hai<br hidden>nối tiếp<br style="display:none">dòng ba<br/></p>
@@ -88,6 +89,7 @@ def test_the_walk_takes_each_branch_as_the_python_walk_does() -> None:
     runs, anchors, spans = fast
     texts = [run[0] for run in runs]
     assert not any("ẩn" in t for t in texts), texts
+    assert any("hiện lớp gần giống" in t for t in texts) and any("hiện khoảng" in t for t in texts), texts
     assert any("15:40 2.315" in t for t in texts), texts  # two items, not "15:402.315"
     assert any("123 lượt" in t for t in texts), texts  # one number drawn digit by digit
     assert [el.get("href") or el.get("src") for _, el in anchors] == ["/a", "/b", "/anh.jpg", "/c", "/d"]

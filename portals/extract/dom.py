@@ -94,6 +94,9 @@ DROP_TAGS = (
 BOLD_TAGS = frozenset({"b", "strong"})
 # Elements a browser does not show: their text is metadata, not what the page says.
 HIDDEN_CLASSES = frozenset({"hidden", "hide", "d-none", "invisible", "sr-only", "screen-reader-text", "visually-hidden"})
+# (For the compiled walk: lower-case ASCII, and no "k", which the Kelvin sign lower-cases to.)
+_HIDDEN_NAMES = tuple(sorted(name.encode("ascii") for name in HIDDEN_CLASSES if name == name.lower() and "k" not in name))
+assert len(_HIDDEN_NAMES) == len(HIDDEN_CLASSES)
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
@@ -264,7 +267,7 @@ _Spans = Mapping[etree._Element, tuple[int, int]]
 
 def _segment(root: etree._Element) -> tuple[list[Block], _Anchors, _Spans]:
     if speedups.compiled is not None:
-        runs, anchors, spans = speedups.compiled.runs(root, _KIND, _HIDDEN_STYLE.search, _hidden_classes)
+        runs, anchors, spans = speedups.compiled.runs(root, _KIND, _HIDDEN_STYLE.search, _hidden_classes, _HIDDEN_NAMES)
     else:
         runs, anchors, spans = _runs(root)
     blocks: list[Block] = []
