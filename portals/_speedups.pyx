@@ -258,16 +258,18 @@ cdef class _Reading:
 
     cdef list runs, pieces, hrefs, inline_words
     cdef Py_ssize_t link_chars, bold_chars, raw_chars, start, link_depth, bold_depth
-    cdef object block
+    cdef cetree._Document doc
+    cdef tree.xmlNode* block  # the block element holding the run (an lxml element made for a run only)
 
-    def __cinit__(self, block):
+    def __cinit__(self, cetree._Element root):
         self.runs = []
         self.pieces = []
         self.hrefs = []
         self.inline_words = []
         self.link_chars = self.bold_chars = self.raw_chars = self.start = 0
         self.link_depth = self.bold_depth = 0
-        self.block = block
+        self.doc = root._doc
+        self.block = root._c_node
 
     cdef inline void read(self, str text, Py_ssize_t order):
         cdef Py_ssize_t n
@@ -288,7 +290,7 @@ cdef class _Reading:
                 self.runs.append(
                     (
                         "".join(self.pieces),
-                        self.block,
+                        cetree.elementFactory(self.doc, self.block),
                         self.start,
                         order,
                         self.link_chars,
@@ -356,8 +358,8 @@ def runs(cetree._Element root not None, dict kinds, object style_search, object 
             opened.append(order << 8 | kind)
             if kind & _BLOCK:
                 r.end_run(order)
-                blocks.append(r.block)
-                r.block = cetree.elementFactory(doc, c)
+                blocks.append(<Py_ssize_t>r.block)
+                r.block = c
             elif kind & _LINK:
                 r.link_depth += 1
                 a_href = _attribute(c, "href")
@@ -405,7 +407,7 @@ def runs(cetree._Element root not None, dict kinds, object style_search, object 
                 if kind:
                     if kind & _BLOCK:
                         r.end_run(order)
-                        r.block = blocks.pop()
+                        r.block = <tree.xmlNode*><Py_ssize_t>blocks.pop()
                     elif kind & _LINK:
                         r.link_depth -= 1
                     if kind & _BOLD:
