@@ -914,3 +914,59 @@ def collapse_many(str joined, str separator):
         return texts
     finally:
         free(out)
+
+
+# What ``folding.fold`` gives for each character of the Basic Multilingual Plane, asked of
+# ``fold_one`` the first time the character is met: 0 not asked yet, 0xFFFF no one character
+# (the texts holding it are folded by ``folding.fold``), else the character.
+cdef unsigned short _FOLDED[65536]
+
+
+def fold_joined(str joined, str separator, object fold_one):
+    """Each text of ``joined`` (``separator`` between them) folded one character for one: ASCII
+    lower-cased, another character as ``fold_one(code point)`` gives it (-1: none); None for a
+    text holding a character that does not fold alone (``folding.fold_many`` folds it whole)."""
+    cdef int kind = PyUnicode_KIND(joined)
+    cdef void* data = PyUnicode_DATA(joined)
+    cdef Py_ssize_t i, n = 0, length = PyUnicode_GET_LENGTH(joined), c, sep, folded
+    cdef Py_UCS4* out
+    cdef bint alone = True
+    cdef list texts = []
+    if len(separator) != 1 or ord(separator) >= 128:
+        raise ValueError("the separator is one ASCII character")
+    sep = ord(separator)
+    out = <Py_UCS4*>malloc((length + 1) * sizeof(Py_UCS4))
+    if out is NULL:
+        raise MemoryError()
+    try:
+        for i in range(length):
+            c = PyUnicode_READ(kind, data, i)
+            if c == sep:
+                texts.append(PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, n) if alone else None)
+                n = 0
+                alone = True
+                continue
+            if not alone:
+                continue
+            if c < 128:
+                out[n] = _LOWER[c]
+                n += 1
+                continue
+            if c >= 0xFFFF:
+                alone = False
+                continue
+            folded = _FOLDED[c]
+            if folded == 0:
+                folded = fold_one(c)
+                if folded <= 0 or folded >= 0xFFFF:
+                    folded = 0xFFFF
+                _FOLDED[c] = <unsigned short>folded
+            if folded == 0xFFFF:
+                alone = False
+                continue
+            out[n] = <Py_UCS4>folded
+            n += 1
+        texts.append(PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, n) if alone else None)
+        return texts
+    finally:
+        free(out)

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from . import speedups
 from .text import nfc
 
 __all__ = [
@@ -105,6 +106,9 @@ def fold_many(texts: list[str]) -> list[str]:
         return [fold(t) for t in texts]
     if joined.isascii():
         return joined.lower().split(_SEP)
+    if speedups.compiled is not None:  # one character for one, by a table; a text it cannot fold, whole
+        folded = speedups.compiled.fold_joined(joined, _SEP, _fold_one)
+        return [fold(text) if out is None else out for text, out in zip(texts, folded, strict=True)]
     decomposed = decompose(joined)
     out = _ascii(decomposed).split(_SEP)
     parts: list[str] = []
@@ -114,6 +118,17 @@ def fold_many(texts: list[str]) -> list[str]:
             folded = COMBINING_MARKS.sub("", parts[i])
             out[i] = folded if len(folded) == len(text) else text.translate(FOLD_TABLE)
     return out
+
+
+def _fold_one(code: int) -> int:
+    """The character ``fold`` gives for the character ``code`` in a text where each character
+    folds alone, or -1 where it folds to none or several (a combining mark, "ǅ") or by its
+    neighbours (Σ, whose lower case depends on the letters around it). ``fold_many`` asks it
+    through ``speedups.compiled.fold_joined``, once per character."""
+    if code == 0x3A3:
+        return -1
+    folded = COMBINING_MARKS.sub("", decompose(chr(code)))
+    return ord(folded) if len(folded) == 1 else -1
 
 
 def needed_words(labels: Iterable[str]) -> tuple[str, ...]:

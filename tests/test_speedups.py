@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from portals import speedups, text
+from portals import folding, speedups, text
 from portals.extract import dom, legacy
 from portals.extract.bounds import MAX_ATTRIBUTES, readable_pattern
 from portals.extract.encoding import decode
@@ -374,3 +374,22 @@ def test_the_character_sets_are_their_patterns(sample: str) -> None:
     assert compiled.chars_in(sample, *text._UNPRINTABLE_SET) == (re.search(text.UNPRINTABLE, sample) is not None)
     hidden = re.compile(f"[{text._HIDDEN_BUT_NUL.pattern[1:-1]}{text._FORMAT_ASTRAL}]")
     assert compiled.chars_in(sample, *text._HIDDEN_BUT_NUL_SET) == (hidden.search(sample) is not None)
+
+
+_FOLDABLE = st.lists(
+    st.text(alphabet=st.sampled_from(list("aAzZ Đđ\u00d0ðẴẵáÁ\u0301\u0303ΣσςΑλİıǅßẞ–“”ø😀한中\ufffe\uffffКк\u0654ﬁ"))),
+    max_size=6,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_FOLDABLE)
+def test_fold_many_folds_each_text_as_fold_does(texts: list[str]) -> None:
+    assert compiled is not None
+    assert folding.fold_many(texts) == [folding.fold(t) for t in texts]
+
+
+def test_fold_many_on_the_lines_of_every_saved_page() -> None:
+    for path in PAGES[::3]:
+        texts = [block.text for block in dom.parse(path.read_bytes().decode("utf-8", "replace")).blocks]
+        assert folding.fold_many(texts) == [folding.fold(t) for t in texts], path
