@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: benchmarks/ is sys.path[0], not the repository
     sys.path.insert(0, str(ROOT))
 
+from portals import speedups  # noqa: E402
 from portals.extract import extract  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "article-extraction-benchmark"
@@ -253,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     for key, url, precision, recall in result.get("worst", []):
         print(f"worst: precision={precision} recall={recall} {url} ({key[:12]})")
     print(f"corpus: {args.corpus} ({result['pages']} pages, median {result['sizes_kb']:.0f} KB)")
+    compiled = speedups.compiled
+    built = f"yes, {Path(compiled.__file__).name}" if compiled else "no (pure Python: see portals/speedups.py)"
+    print(f"compiled loops: {built}")
     if "trafilatura" in result:
         t = result["trafilatura"]
         print(f"trafilatura: body_f1={t['f1']:.3f} precision={t['precision']:.3f} recall={t['recall']:.3f}")
