@@ -63,7 +63,10 @@ def lead_list_chars(doc: Document, url: str) -> int:
             continue
         child, parent = a, a.getparent()
         while parent is not None:
-            members_of[parent][child] = None
+            members = members_of[parent]
+            if child in members:  # an earlier link came this way: what is above is recorded
+                break
+            members[child] = None
             child, parent = parent, parent.getparent()
     best = 0
     for with_headlines in members_of.values():
