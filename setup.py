@@ -1,5 +1,5 @@
-# Metadata lives in pyproject.toml. This file declares the compiled module (portals/_speedups.pyx:
-# Cython against lxml's C API, so it builds with the lxml it will run with), and lets
+# Metadata lives in pyproject.toml. This file declares the compiled modules (portals/_scan.pyx;
+# portals/_walk.pyx, Cython against lxml's C API, so it builds with the lxml it will run with), and lets
 # scrapyd-deploy build the project's egg (it runs `python setup.py bdist_egg`).
 from setuptools import Extension, setup
 
@@ -10,7 +10,10 @@ except ImportError:  # `setup.py bdist_egg` where Cython is not installed: an eg
     ext_modules = []
 else:
     ext_modules = cythonize(
-        [Extension("portals._speedups", ["portals/_speedups.pyx"], include_dirs=lxml.get_include())],
+        [
+            Extension("portals._scan", ["portals/_scan.pyx"]),
+            Extension("portals._walk", ["portals/_walk.pyx"], include_dirs=lxml.get_include()),
+        ],
         compiler_directives={"language_level": 3},
     )
 

@@ -254,9 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     for key, url, precision, recall in result.get("worst", []):
         print(f"worst: precision={precision} recall={recall} {url} ({key[:12]})")
     print(f"corpus: {args.corpus} ({result['pages']} pages, median {result['sizes_kb']:.0f} KB)")
-    compiled = speedups.compiled
-    built = f"yes, {Path(compiled.__file__).name}" if compiled else "no (pure Python: see portals/speedups.py)"
-    print(f"compiled loops: {built}")
+    built = [Path(m.__file__).name for m in (speedups.scan, speedups.walk()) if m is not None]
+    print(f"compiled loops: {', '.join(built) or 'none (pure Python: see portals/speedups.py)'}")
     if "trafilatura" in result:
         t = result["trafilatura"]
         print(f"trafilatura: body_f1={t['f1']:.3f} precision={t['precision']:.3f} recall={t['recall']:.3f}")

@@ -106,8 +106,8 @@ def fold_many(texts: list[str]) -> list[str]:
         return [fold(t) for t in texts]
     if joined.isascii():
         return joined.lower().split(_SEP)
-    if speedups.compiled is not None:  # one character for one, by a table; a text it cannot fold, whole
-        folded = speedups.compiled.fold_joined(joined, _SEP, _fold_one)
+    if speedups.scan is not None:  # one character for one, by a table; a text it cannot fold, whole
+        folded = speedups.scan.fold_joined(joined, _SEP, _fold_one)
         return [fold(text) if out is None else out for text, out in zip(texts, folded, strict=True)]
     decomposed = decompose(joined)
     out = _ascii(decomposed).split(_SEP)
@@ -124,7 +124,7 @@ def _fold_one(code: int) -> int:
     """The character ``fold`` gives for the character ``code`` in a text where each character
     folds alone, or -1 where it folds to none or several (a combining mark, "ǅ") or by its
     neighbours (Σ, whose lower case depends on the letters around it). ``fold_many`` asks it
-    through ``speedups.compiled.fold_joined``, once per character."""
+    through ``speedups.scan.fold_joined``, once per character."""
     if code == 0x3A3:
         return -1
     folded = COMBINING_MARKS.sub("", decompose(chr(code)))

@@ -89,20 +89,20 @@ def clean_many(texts: list[str]) -> list[str]:
     joined = _SEP.join(texts)
     if joined.count(_SEP) != len(texts) - 1:
         return [clean(t) for t in texts]
-    compiled = speedups.compiled
-    if compiled is None:
+    scan = speedups.scan
+    if scan is None:
         return [t.strip() for t in " ".join(nfc(_visible(joined, _HIDDEN_BUT_NUL)).split()).split(_SEP)]
     # The same in compiled passes: a text without hidden characters is not rewritten, and the
     # whitespace is collapsed text by text without splitting the whole into words.
-    if compiled.chars_in(joined, *_HIDDEN_BUT_NUL_SET):
+    if scan.chars_in(joined, *_HIDDEN_BUT_NUL_SET):
         joined = _visible(joined, _HIDDEN_BUT_NUL)
-    return compiled.collapse_many(nfc(joined), _SEP)
+    return scan.collapse_many(nfc(joined), _SEP)
 
 
 def has_unprintable(text: str) -> bool:
     """Whether ``text`` holds a character of ``UNPRINTABLE``."""
-    if speedups.compiled is not None:
-        return speedups.compiled.chars_in(text, *_UNPRINTABLE_SET)
+    if speedups.scan is not None:
+        return speedups.scan.chars_in(text, *_UNPRINTABLE_SET)
     return _UNPRINTABLE_BMP.search(text) is not None or (
         _ASTRAL.search(text) is not None and _HIDDEN_ASTRAL.search(text) is not None
     )

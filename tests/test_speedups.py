@@ -1,4 +1,4 @@
-"""The compiled loops (portals/_speedups.pyx) give exactly what their pure-Python forms give, and
+"""The compiled loops (portals/_scan.pyx, portals/_walk.pyx) give exactly what their pure-Python forms give, and
 the other short cuts of extraction what the long way gives.
 
 The install builds them; extraction falls back to the Python forms only where they do not load.
@@ -29,19 +29,28 @@ from portals.profiles import _ascii_needles, _detection_plan, detect_profile, fo
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 PAGES = sorted(p for p in FIXTURES.rglob("*") if p.suffix in (".html", ".htm") and p.is_file())
-compiled = speedups.compiled
+scan = speedups.scan
+walk = speedups.walk()
 
 
 def test_the_install_built_the_compiled_loops() -> None:
     # `pip install` (bootstrap.py) compiles them; without them extraction is about twice as slow.
-    assert compiled is not None, "portals._speedups was not built or does not load"
-    assert Path(compiled.__file__).suffix in (".so", ".pyd")
+    assert scan is not None, "portals._scan was not built or does not load"
+    assert walk is not None, "portals._walk was not built or does not load (built for another lxml?)"
+    assert Path(scan.__file__).suffix in (".so", ".pyd") and Path(walk.__file__).suffix in (".so", ".pyd")
+
+
+def test_what_cleans_and_folds_text_loads_no_parser() -> None:
+    # portals.text and portals.folding (which storage imports) use the scan module, not the walk's.
+    code = "import sys, portals.folding, portals.text; print('lxml' in sys.modules, 'portals._scan' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout.split()
+    assert out == ["False", "True"]
 
 
 def _both(root: etree._Element) -> tuple[tuple, tuple]:
     """The Python walk's runs, anchors and spans, and the compiled walk's (its spans as a dict)."""
-    assert compiled is not None
-    runs, anchors, spans = compiled.runs(root, dom._KIND, dom._HIDDEN_STYLE.search, dom._hidden_classes, dom._HIDDEN_NAMES)
+    assert walk is not None
+    runs, anchors, spans = walk.runs(root, dom._KIND, dom._HIDDEN_STYLE.search, dom._hidden_classes, dom._HIDDEN_NAMES)
     assert len(dict(spans.items())) == len(spans)
     for el, span in list(spans.items())[:50]:  # the mapping's other ways in
         assert el in spans and spans[el] == spans.get(el) == span
@@ -133,29 +142,29 @@ def _ascii_lower(text: str) -> str:
     st.lists(st.text(alphabet=st.sampled_from("abcdgnpv_=-/<>"), min_size=2, max_size=6), max_size=8),
 )
 def test_the_needle_search_finds_what_in_finds(text: str, needles: list[str], folded: list[str]) -> None:
-    assert compiled is not None
-    assert compiled.needles_in(text, tuple(needles), tuple(folded)) == (
+    assert scan is not None
+    assert scan.needles_in(text, tuple(needles), tuple(folded)) == (
         {n for n in needles if n in text},
         {n for n in folded if n in _ascii_lower(text)},
     )
 
 
 def test_the_needle_search_on_every_saved_page() -> None:
-    assert compiled is not None
+    assert scan is not None
     needles, folded = _ascii_needles(_detection_plan(load_profiles()))
     assert len(needles) > 50 and folded
     for path in PAGES:
         text = path.read_bytes().decode("utf-8", "replace")
         lowered = _ascii_lower(text)
-        assert compiled.needles_in(text, needles, folded) == (
+        assert scan.needles_in(text, needles, folded) == (
             {n for n in needles if n in text},
             {n for n in folded if n in lowered},
         ), path
 
 
 def test_the_needle_search_at_the_edges() -> None:
-    assert compiled is not None
-    find = compiled.needles_in
+    assert scan is not None
+    find = scan.needles_in
     assert find("", ("a", "")) == ({""}, set())
     assert find("xyz", ()) == (set(), set())
     assert find("abc", ("abc", "abcd", "bc", "c", "c", "cx")) == ({"abc", "bc", "c"}, set())
@@ -196,7 +205,7 @@ def test_folded_needles_are_in_every_match(data: st.DataObject) -> None:
 def test_profiles_are_detected_alike_with_and_without_the_compiled_search(monkeypatch: pytest.MonkeyPatch) -> None:
     pages = [path.read_bytes().decode("utf-8", "replace") for path in PAGES]
     fast = [detect_profile(text) for text in pages]
-    monkeypatch.setattr(speedups, "compiled", None)
+    monkeypatch.setattr(speedups, "scan", None)
     assert [detect_profile(text) for text in pages] == fast
     assert sum(p is not None for p in fast) > 100
 
@@ -210,7 +219,7 @@ def test_pure_python_extraction_gives_the_same_records() -> None:
         "from portals import speedups\n"
         "from portals.extract import extract\n"
         "out = [extract(open(p, 'rb').read(), 'https://example.gov.vn/bai-viet').to_dict() for p in sys.argv[1:]]\n"
-        "print(json.dumps([speedups.compiled is not None, out], ensure_ascii=False, default=str))\n"
+        "print(json.dumps([speedups.scan is not None and speedups.walk() is not None, out], ensure_ascii=False, default=str))\n"
     )
     results = []
     for pure in ("", "1"):
@@ -286,20 +295,20 @@ _MARKUP = st.lists(
 @settings(max_examples=1500, deadline=None)
 @given(_MARKUP, st.integers(min_value=0, max_value=4))
 def test_the_markup_tokenizer_stops_where_the_pattern_stops(text: str, most: int) -> None:
-    assert compiled is not None
-    assert compiled.readable_end(text, most) == readable_pattern(most).match(text).end()
+    assert scan is not None
+    assert scan.readable_end(text, most) == readable_pattern(most).match(text).end()
 
 
 def test_the_markup_tokenizer_on_every_saved_page_and_at_the_limit() -> None:
-    assert compiled is not None
+    assert scan is not None
     pattern = readable_pattern(MAX_ATTRIBUTES)
     for path in PAGES:
         text = path.read_bytes().decode("utf-8", "replace")
-        assert compiled.readable_end(text, MAX_ATTRIBUTES) == pattern.match(text).end() == len(text), path
+        assert scan.readable_end(text, MAX_ATTRIBUTES) == pattern.match(text).end() == len(text), path
     for count in (MAX_ATTRIBUTES, MAX_ATTRIBUTES + 1):
         for tag in ("p", "script", "STYLE"):
             text = "<p>trước</p><!-- <p " + "a " * 400 + "--><" + tag + " " + " ".join(f'x{i}="v"' for i in range(count)) + ">sau"
-            end = compiled.readable_end(text, MAX_ATTRIBUTES)
+            end = scan.readable_end(text, MAX_ATTRIBUTES)
             assert end == pattern.match(text).end()
             assert (end < len(text)) == (count > MAX_ATTRIBUTES)
 
@@ -325,9 +334,9 @@ def test_a_page_in_utf8_parses_from_its_bytes_to_the_same_tree() -> None:
 @settings(max_examples=1000, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list(".vVnNiIİıſKx- Đ😀")), max_size=30))
 def test_the_font_hint_is_the_pattern_on_lower_cased_bytes(text: str) -> None:
-    assert compiled is not None
+    assert scan is not None
     lowered = text.encode("utf-8", "surrogatepass").lower()
-    assert compiled.font_hint(text) == any(hint.search(lowered) for hint in legacy._FONT_HINT)
+    assert scan.font_hint(text) == any(hint.search(lowered) for hint in legacy._FONT_HINT)
 
 
 def test_text_content_is_xpaths_string_of_every_element() -> None:
@@ -355,10 +364,10 @@ _TEXTS = st.lists(
 @settings(max_examples=1000, deadline=None)
 @given(_TEXTS)
 def test_clean_many_is_clean_of_each_text(texts: list[str]) -> None:
-    assert compiled is not None
+    assert scan is not None
     assert text.clean_many(texts) == [text.clean(t) for t in texts]
     joined = text._SEP.join(texts)
-    assert compiled.collapse_many(joined, text._SEP) == [t.strip() for t in " ".join(joined.split()).split(text._SEP)]
+    assert scan.collapse_many(joined, text._SEP) == [t.strip() for t in " ".join(joined.split()).split(text._SEP)]
 
 
 @settings(max_examples=1000, deadline=None)
@@ -370,10 +379,10 @@ def test_clean_many_is_clean_of_each_text(texts: list[str]) -> None:
     )
 )
 def test_the_character_sets_are_their_patterns(sample: str) -> None:
-    assert compiled is not None
-    assert compiled.chars_in(sample, *text._UNPRINTABLE_SET) == (re.search(text.UNPRINTABLE, sample) is not None)
+    assert scan is not None
+    assert scan.chars_in(sample, *text._UNPRINTABLE_SET) == (re.search(text.UNPRINTABLE, sample) is not None)
     hidden = re.compile(f"[{text._HIDDEN_BUT_NUL.pattern[1:-1]}{text._FORMAT_ASTRAL}]")
-    assert compiled.chars_in(sample, *text._HIDDEN_BUT_NUL_SET) == (hidden.search(sample) is not None)
+    assert scan.chars_in(sample, *text._HIDDEN_BUT_NUL_SET) == (hidden.search(sample) is not None)
 
 
 _FOLDABLE = st.lists(
@@ -385,7 +394,7 @@ _FOLDABLE = st.lists(
 @settings(max_examples=1500, deadline=None)
 @given(_FOLDABLE)
 def test_fold_many_folds_each_text_as_fold_does(texts: list[str]) -> None:
-    assert compiled is not None
+    assert scan is not None
     assert folding.fold_many(texts) == [folding.fold(t) for t in texts]
 
 

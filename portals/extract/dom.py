@@ -266,8 +266,8 @@ _Spans = Mapping[etree._Element, tuple[int, int]]
 
 
 def _segment(root: etree._Element) -> tuple[list[Block], _Anchors, _Spans]:
-    if speedups.compiled is not None:
-        runs, anchors, spans = speedups.compiled.runs(root, _KIND, _HIDDEN_STYLE.search, _hidden_classes, _HIDDEN_NAMES)
+    if (walk := speedups.walk()) is not None:
+        runs, anchors, spans = walk.runs(root, _KIND, _HIDDEN_STYLE.search, _hidden_classes, _HIDDEN_NAMES)
     else:
         runs, anchors, spans = _runs(root)
     blocks: list[Block] = []
@@ -282,7 +282,7 @@ def _segment(root: etree._Element) -> tuple[list[Block], _Anchors, _Spans]:
 
 def _runs(root: etree._Element) -> tuple[list[_Run], _Anchors, _Spans]:
     """The page's runs of text in reading order, its links and images (with their document
-    positions), and every element's span; ``portals/_speedups.pyx`` has the compiled form."""
+    positions), and every element's span; ``portals/_walk.pyx`` has the compiled form."""
     spans: dict[etree._Element, tuple[int, int]] = {}
     anchors: _Anchors = []
     runs: list[_Run] = []  # cleaned and folded all at once by _segment

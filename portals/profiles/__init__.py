@@ -248,9 +248,9 @@ def detect_profile(html: str) -> PortalProfile | None:
 
     plan = _detection_plan(load_profiles())
     lowered: set[str] | None = None  # the folded needles in the page, lower-cased (ASCII letters)
-    if speedups.compiled is not None:  # the needles all looked for in one pass over the page
+    if speedups.scan is not None:  # the needles all looked for in one pass over the page
         needles, folded = _ascii_needles(plan)
-        found, lowered = speedups.compiled.needles_in(head, needles, folded)
+        found, lowered = speedups.scan.needles_in(head, needles, folded)
         present.update((n, n in found) for n in needles)
     for profile, markers in plan:
         hits, left = 0, len(markers)

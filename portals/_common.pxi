@@ -1,0 +1,10 @@
+# Included by portals/_scan.pyx and portals/_walk.pyx.
+
+cdef extern from "Python.h":
+    bint Py_UNICODE_ISSPACE(Py_UCS4 ch)
+
+# An ASCII character lower-cased (a letter; another as it is). For ``needles_in``, a character's
+# index among the pairs (see ``_index``, NUL and the characters outside ASCII 0).
+cdef unsigned char _LOWER[128]
+for _c in range(128):
+    _LOWER[_c] = _c + 32 if 65 <= _c <= 90 else _c
