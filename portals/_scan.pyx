@@ -9,17 +9,6 @@ forms run where this module is not built: see ``portals.speedups``. It loads no 
 (``import archive``, which cleans and folds text, loads no parser).
 """
 
-from cpython.unicode cimport (
-    PyUnicode_1BYTE_KIND,
-    PyUnicode_2BYTE_KIND,
-    PyUnicode_DATA,
-    PyUnicode_DecodeUTF8,
-    PyUnicode_GET_LENGTH,
-    PyUnicode_KIND,
-    PyUnicode_READ,
-)
-from libc.stdlib cimport calloc, free, malloc
-from libc.string cimport memchr, strcmp, strlen
 
 include "_common.pxi"
 
@@ -467,6 +456,14 @@ cdef extern from "Python.h":
     int PyUnicode_4BYTE_KIND
 
 
+cdef Py_UCS4* _characters(Py_ssize_t length) except NULL:
+    """A buffer for a text of up to ``length`` characters (free it)."""
+    cdef Py_UCS4* out = <Py_UCS4*>malloc((length + 1) * sizeof(Py_UCS4))
+    if out is NULL:
+        raise MemoryError()
+    return out
+
+
 def collapse_many(str joined, str separator):
     """``[t.strip() for t in " ".join(joined.split()).split(separator)]``: the texts joined by
     ``separator`` (a character that is not whitespace), each with its whitespace collapsed."""
@@ -474,15 +471,12 @@ def collapse_many(str joined, str separator):
     cdef void* data = PyUnicode_DATA(joined)
     cdef Py_ssize_t i, n = 0, length = PyUnicode_GET_LENGTH(joined)
     cdef Py_UCS4 c, sep
-    cdef Py_UCS4* out
     cdef bint space = False
     cdef list texts = []
     if len(separator) != 1 or separator.isspace():
         raise ValueError("the separator is one character, not whitespace")
     sep = ord(separator)
-    out = <Py_UCS4*>malloc((length + 1) * sizeof(Py_UCS4))
-    if out is NULL:
-        raise MemoryError()
+    cdef Py_UCS4* out = _characters(length)
     try:
         for i in range(length):
             c = PyUnicode_READ(kind, data, i)
@@ -518,15 +512,12 @@ def fold_joined(str joined, str separator, object fold_one):
     cdef int kind = PyUnicode_KIND(joined)
     cdef void* data = PyUnicode_DATA(joined)
     cdef Py_ssize_t i, n = 0, length = PyUnicode_GET_LENGTH(joined), c, sep, folded
-    cdef Py_UCS4* out
     cdef bint alone = True
     cdef list texts = []
     if len(separator) != 1 or ord(separator) >= 128:
         raise ValueError("the separator is one ASCII character")
     sep = ord(separator)
-    out = <Py_UCS4*>malloc((length + 1) * sizeof(Py_UCS4))
-    if out is NULL:
-        raise MemoryError()
+    cdef Py_UCS4* out = _characters(length)
     try:
         for i in range(length):
             c = PyUnicode_READ(kind, data, i)

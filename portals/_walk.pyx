@@ -9,17 +9,6 @@ elements it returns (the blocks that hold a run, the links and images).
 """
 
 cimport lxml.includes.etreepublic as cetree
-from cpython.unicode cimport (
-    PyUnicode_1BYTE_KIND,
-    PyUnicode_2BYTE_KIND,
-    PyUnicode_DATA,
-    PyUnicode_DecodeUTF8,
-    PyUnicode_GET_LENGTH,
-    PyUnicode_KIND,
-    PyUnicode_READ,
-)
-from libc.stdlib cimport calloc, free, malloc
-from libc.string cimport memchr, strcmp, strlen
 from lxml.includes cimport tree
 
 include "_common.pxi"
